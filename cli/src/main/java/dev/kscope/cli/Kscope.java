@@ -1,0 +1,64 @@
+package dev.kscope.cli;
+
+import dev.kscope.core.KscopeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "kscope",
+        mixinStandardHelpOptions = true,
+        versionProvider = Kscope.Version.class,
+        description = "Debug containers and Kubernetes workloads: eBPF tracing, packet capture, API traffic, debug containers.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Kscope implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns the exit code, so tests can call it in-process. */
+    public static int execute(String... args) {
+        var debug = java.util.Arrays.asList(args).contains("--debug");
+        var cmd = new CommandLine(new Kscope());
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            var kex = findKscopeException(ex);
+            if (debug) ex.printStackTrace(System.err);
+            if (kex != null) {
+                System.err.println("kscope: " + kex.getMessage());
+                return kex.exitCode();
+            }
+            System.err.println("kscope: " + ex + (debug ? "" : " (run with --debug for the stack trace)"));
+            return 1;
+        });
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            var c = ex.getCommandLine();
+            System.err.println("kscope: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
+        return cmd.execute(args);
+    }
+
+    private static KscopeException findKscopeException(Throwable t) {
+        for (var e = t; e != null; e = e.getCause()) {
+            if (e instanceof KscopeException k) return k;
+        }
+        return null;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            var v = Kscope.class.getPackage().getImplementationVersion();
+            return new String[]{"kscope " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}
