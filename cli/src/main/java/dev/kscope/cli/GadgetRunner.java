@@ -1,0 +1,97 @@
+package dev.kscope.cli;
+
+import dev.kscope.core.KscopeException;
+import dev.kscope.core.bpf.LibBpfLog;
+import dev.kscope.core.gadget.Gadget;
+import dev.kscope.core.output.ColumnSet;
+import dev.kscope.core.output.EventPrinter;
+import dev.kscope.core.output.TablePrinter;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs a gadget for a command: prints its events in the chosen format until --timeout, --max-events, Ctrl-C,
+ * SIGTERM or a closed pipe, warns on stderr when events are lost, and ends with a one-line summary.
+ */
+final class GadgetRunner {
+    private GadgetRunner() {}
+
+    static <E> int run(Gadget<E> gadget, ColumnSet<E> columns, GadgetFlags flags) {
+        LibBpfLog.echoToStderr(flags.debug);
+        var format = flags.format();
+        var timeout = flags.timeoutDuration();
+        long maxEvents = flags.maxEventsValue();
+        var out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
+        EventPrinter<E> printer = format.printer(columns, out, Terminal.width());
+
+        var done = new CountDownLatch(1);
+        var finished = new CountDownLatch(1);
+        var failure = new AtomicReference<Throwable>();
+        var printed = new AtomicLong();
+        var totalLost = new AtomicLong();
+        gadget.onEvent(e -> {
+            if (printed.get() >= maxEvents) return;
+            printer.print(e);
+            if (printed.incrementAndGet() >= maxEvents) done.countDown();
+        });
+        gadget.onLost(n -> {
+            long total = totalLost.addAndGet(n);
+            printer.lost(n, total);
+            System.err.println("kscope: warning: " + n + " events lost (" + total + " in all): the ring buffer was full; raise --ringbuf-size or narrow the filter");
+        });
+        gadget.onError(t -> {
+            failure.set(t);
+            done.countDown();
+        });
+        gadget.onDrained(() -> {
+            printer.flush();
+            if (out.checkError()) done.countDown(); // the reader went away (e.g. | head): stop quietly
+        });
+        var hook = Thread.ofPlatform().unstarted(() -> {
+            done.countDown();
+            try {
+                finished.await(3, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        long started = System.nanoTime();
+        boolean running = false;
+        try {
+            gadget.start();
+            running = true;
+            if (printer instanceof TablePrinter<E> table) table.header();
+            printer.flush();
+            if (timeout == null) done.await();
+            else done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            gadget.close();
+            printer.flush();
+            var elapsed = Duration.ofNanos(System.nanoTime() - started);
+            if (running && !out.checkError()) {
+                System.err.printf("kscope: %s: %d events, %d lost in %.1fs%n", gadget.name(), gadget.deliveredEvents(), gadget.lostEvents(), elapsed.toMillis() / 1000.0);
+            }
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C or SIGTERM: the JVM exits once the hook returns
+            }
+        }
+        var f = failure.get();
+        if (f instanceof KscopeException k) throw k;
+        if (f != null) throw new KscopeException(gadget.name() + " stopped: " + f, f);
+        return 0;
+    }
+}

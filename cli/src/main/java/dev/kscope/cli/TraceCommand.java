@@ -1,0 +1,36 @@
+package dev.kscope.cli;
+
+import dev.kscope.gadgets.trace.exec.TraceExec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "trace", description = "Trace kernel events with eBPF.",
+        subcommands = {TraceCommand.Exec.class})
+final class TraceCommand {
+
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = {
+                    "Trace every execve/execveat on this node, successful or failed.",
+                    "",
+                    "ARGS holds argv up to 8 KiB in all (on failed execs: 1 KiB per argument, 128 arguments); "
+                            + "past that it ends with '…' (args_truncated in JSON). RET is 0 or the errno name (ENOENT, EACCES…).",
+                    "Events are never dropped silently: lost events are reported on stderr (and in JSON) and in the summary."},
+            footer = {"", "Examples:",
+                    "  kscope trace exec                              # until Ctrl-C",
+                    "  kscope trace exec --timeout 10s -o json        # one JSON object per exec",
+                    "  kscope trace exec -o columns=pid,comm,ret,args",
+                    "  kscope trace exec -o columns=+tid,-ppid        # edit the default columns",
+                    "  kscope trace exec --max-events 1 -o yaml"})
+    static final class Exec implements Callable<Integer> {
+        @Mixin
+        GadgetFlags flags;
+
+        @Override
+        public Integer call() {
+            var columns = TraceExec.columns(false);
+            return GadgetRunner.run(new TraceExec(flags.options()), columns, flags);
+        }
+    }
+}

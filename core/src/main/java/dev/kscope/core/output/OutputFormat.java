@@ -1,0 +1,41 @@
+package dev.kscope.core.output;
+
+import dev.kscope.core.KscopeException;
+
+import java.util.List;
+
+/** What {@code -o} asked for: a table (default, wide or chosen columns), JSON lines or YAML documents. */
+public sealed interface OutputFormat {
+    record Table(boolean wide, String columns) implements OutputFormat {}
+
+    record Json() implements OutputFormat {}
+
+    record Yaml() implements OutputFormat {}
+
+    String HELP = "columns (default), wide, json, yaml, or columns=NAME,… / columns=+NAME,-NAME";
+
+    static OutputFormat parse(String value) {
+        var v = value == null ? "" : value.trim();
+        if (v.isEmpty() || v.equals("columns")) return new Table(false, null);
+        if (v.equals("wide")) return new Table(true, null);
+        if (v.equals("json")) return new Json();
+        if (v.equals("yaml")) return new Yaml();
+        if (v.startsWith("columns=")) return new Table(false, v.substring("columns=".length()));
+        if (v.startsWith("custom-columns=")) return new Table(false, v.substring("custom-columns=".length()));
+        throw new KscopeException("unknown output format '" + value + "' (use -o " + HELP + ")", null, 2);
+    }
+
+    /** Builds the printer, failing early (before anything is attached) on unknown column names. */
+    default <E> EventPrinter<E> printer(ColumnSet<E> columns, java.io.PrintStream out, int terminalWidth) {
+        return switch (this) {
+            case Table t -> new TablePrinter<>(t.columns() != null ? columns.select(t.columns()) : t.wide() ? columns.wide() : columns.defaults(),
+                    out, t.wide() ? 0 : terminalWidth);
+            case Json j -> new JsonPrinter<>(columns.all(), out, false);
+            case Yaml y -> new JsonPrinter<>(columns.all(), out, true);
+        };
+    }
+
+    static List<String> names() {
+        return List.of("columns", "wide", "json", "yaml", "columns=");
+    }
+}
