@@ -21,9 +21,9 @@ public record GadgetOptions(int ringBufferBytes, Duration flushInterval, Set<Lon
 
     public GadgetOptions {
         if (ringBufferBytes < 4096 || Integer.bitCount(ringBufferBytes) != 1) {
-            throw new KscopeException("invalid ring buffer size " + ringBufferBytes + ": it must be a power of two of at least 4096 bytes (e.g. --ringbuf-size 16M)");
+            throw new KscopeException("invalid ring buffer size " + ringBufferBytes + ": it must be a power of two of at least 4096 bytes (e.g. --ringbuf-size 16M)", null, 2);
         }
-        if (flushInterval.isNegative() || flushInterval.isZero()) throw new KscopeException("invalid flush interval " + flushInterval + ": it must be positive");
+        if (flushInterval.isNegative() || flushInterval.isZero()) throw new KscopeException("invalid flush interval " + flushInterval + ": it must be positive", null, 2);
         mntnsFilter = mntnsFilter == null ? null : Set.copyOf(mntnsFilter);
         containers = containers == null ? ContainerLookup.NONE : containers;
     }

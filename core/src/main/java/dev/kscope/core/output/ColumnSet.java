@@ -62,6 +62,7 @@ public record ColumnSet<E>(List<Column<E>> all) {
             }
         }
         if (chosen.isEmpty()) throw new KscopeException("no columns left after '" + spec + "'", null, 2);
+        chosen.sort(java.util.Comparator.comparingInt(all::indexOf)); // edits keep the gadget's column order
         return chosen;
     }
 }

@@ -27,13 +27,12 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         this.out = out;
         try {
             if (yaml) {
-                var factory = YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build();
+                var factory = YAMLFactory.builder().enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build();
                 mapper = new ObjectMapper(factory);
             } else {
                 mapper = new ObjectMapper();
             }
-            generator = mapper.getFactory().createGenerator(new NonClosing(out));
+            generator = yaml ? null : mapper.getFactory().createGenerator(new NonClosing(out));
             if (!yaml) generator.setRootValueSeparator(null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -52,6 +51,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         var root = new LinkedHashMap<String, Object>();
         for (var c : columns) {
             var v = c.value().apply(event);
+            if (v == null) continue; // like kubectl: absent rather than null
             var path = c.key().split("\\.");
             Map<String, Object> node = root;
             for (int i = 0; i < path.length - 1; i++) {
@@ -66,10 +66,13 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     private void write(Map<String, Object> tree) {
         try {
-            if (yaml) out.println("---");
+            if (yaml) {
+                out.print(mapper.writeValueAsString(tree)); // a document of its own, starting with ---
+                return;
+            }
             mapper.writeValue(generator, tree);
             generator.flush();
-            if (!yaml) out.println();
+            out.println();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -46,8 +46,9 @@ public final class TablePrinter<E> implements EventPrinter<E> {
             line.append(room > 1 && text.length() > room ? text.substring(0, room - 1) + "…" : text);
             return;
         }
-        String t = text.length() > c.width() ? text.substring(0, Math.max(0, c.width() - 1)) + "…" : text;
-        int pad = c.width() - t.length();
+        int width = Math.max(c.width(), c.name().length()); // headers are never cut
+        String t = text.length() > width ? text.substring(0, width - 1) + "…" : text;
+        int pad = width - t.length();
         if (c.align() == Column.Align.RIGHT) line.repeat(' ', pad).append(t);
         else line.append(t).repeat(' ', pad);
         line.append(' ');

@@ -118,7 +118,7 @@ public final class TraceExec extends Gadget<ExecEvent> {
                 Column.<ExecEvent>of("RET", 7, LEFT, DEFAULT, ExecEvent::retval).withText(e -> e.retval() == 0 ? "0" : Errno.name(e.retval())),
                 Column.<ExecEvent>of("ERROR", 7, LEFT, HIDDEN, e -> e.retval() == 0 ? null : Errno.name(e.retval())),
                 Column.<ExecEvent>of("ARGS_TRUNCATED", 5, LEFT, HIDDEN, ExecEvent::argsTruncated),
-                Column.<ExecEvent>of("ARGS", 0, LEFT, DEFAULT, ExecEvent::args).withText(TraceExec::argsText));
+                Column.<ExecEvent>of("ARGS", 40, LEFT, DEFAULT, ExecEvent::args).withText(TraceExec::argsText));
         return ColumnSet.of(ContainerColumns.of(containers), own);
     }
 }
