@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""trace exec benchmark: kscope vs bpftrace on the same exec storm, in the same run.
+
+For each tracer and worker count: the generator's exec rate (vs untraced), events delivered / executed,
+lost events, tracer CPU per event, in-kernel BPF run time per event (kernel.bpf_stats_enabled), tracer peak RSS,
+and launch-to-first-event latency. Prints a table and the kscope/bpftrace ratios.
+
+Usage: sudo bench/exec/bench.py [--seconds 5] [--kscope /usr/local/bin/kscope] [--markdown out.md]
+"""
+import argparse, os, re, signal, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BPFTRACE_PROG = ('tracepoint:syscalls:sys_enter_execve { time("%H:%M:%S "); '
+                 'printf("%-7d %-7d %-16s ", pid, curtask->real_parent->tgid, comm); join(args->argv); }')
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def build_generator(tmp):
+    exe = os.path.join(tmp, "execstorm")
+    sh("gcc", "-O2", "-o", exe, os.path.join(HERE, "execstorm.c"))
+    return exe
+
+
+def cpu_seconds(pid):
+    """utime+stime of a process and its reaped children (bpftrace/java threads are in the same process)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+    return int(m.group(1)) / 1024
+
+
+def bpf_stats(prog_ids):
+    """Sum of (run_time_ns, run_cnt) over the given BPF program ids."""
+    out = sh("bpftool", "prog", "show")
+    total_ns = total_cnt = 0
+    for block in re.split(r"\n(?=\d+: )", out):
+        m = re.match(r"(\d+): ", block)
+        if m and int(m.group(1)) in prog_ids:
+            ns = re.search(r"run_time_ns (\d+)", block)
+            cnt = re.search(r"run_cnt (\d+)", block)
+            total_ns += int(ns.group(1)) if ns else 0
+            total_cnt += int(cnt.group(1)) if cnt else 0
+    return total_ns, total_cnt
+
+
+def tracepoint_prog_ids():
+    """Ids of the tracepoint programs loaded now (this bpftool can't list a program's owner pids)."""
+    return {int(m.group(1)) for m in re.finditer(r"^(\d+): tracepoint ", sh("bpftool", "prog", "show"), re.M)}
+
+
+class Tracer:
+    def __init__(self, name, cmd, ready_marker):
+        self.name, self.cmd, self.ready_marker = name, cmd, ready_marker
+
+    def start(self, out_path):
+        self.out = open(out_path, "w")
+        self.err = open(out_path + ".err", "w")
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdout=self.out, stderr=self.err, start_new_session=True)
+        self.path = out_path
+
+    def wait_ready(self, timeout=30):
+        """Fires a marker exec every 2 ms until one shows in the output: launch-to-first-event latency."""
+        deadline = time.monotonic() + timeout
+        marker = f"kscope-ready-{os.getpid()}"
+        while time.monotonic() < deadline:
+            subprocess.run(["/bin/true", marker])
+            with open(self.path, errors="replace") as f:
+                if marker in f.read():
+                    return time.monotonic() - self.t0
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {open(self.path + '.err').read()}")
+            time.sleep(0.002)
+        raise RuntimeError(f"{self.name} never showed an event")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.out.close()
+        self.err.close()
+
+
+def run_storm(gen, workers, seconds):
+    return int(sh(gen, str(workers), str(seconds)).strip())
+
+
+def measure(tracer, gen, workers, seconds, tmp):
+    out = os.path.join(tmp, f"{tracer.name}-{workers}.out")
+    before = tracepoint_prog_ids()
+    tracer.start(out)
+    launch = tracer.wait_ready()
+    time.sleep(0.5)
+    pid = tracer.proc.pid
+    progs = tracepoint_prog_ids() - before
+    ns0, cnt0 = bpf_stats(progs)
+    cpu0 = cpu_seconds(pid)
+    execs = run_storm(gen, workers, seconds)
+    time.sleep(1.0)  # let the tracer drain
+    cpu1 = cpu_seconds(pid)
+    ns1, cnt1 = bpf_stats(progs)
+    rss = peak_rss_mb(pid)
+    tracer.stop()
+    with open(out, errors="replace") as f:
+        delivered = sum(1 for line in f if "kscope-bench" in line)
+    with open(out + ".err", errors="replace") as f:
+        err = f.read()
+    with open(out, errors="replace") as f:
+        lost = sum(int(n) for n in re.findall(r"^Lost (\d+) events", f.read(), re.M))  # bpftrace's notice
+    lost_summary = re.search(r"events, (\d+) lost", err)
+    if lost_summary:
+        lost = int(lost_summary.group(1))
+    return dict(tracer=tracer.name, workers=workers, execs=execs, rate=execs / seconds, delivered=delivered, lost=lost,
+                cpu_us=(cpu1 - cpu0) * 1e6 / max(delivered, 1), bpf_us=(ns1 - ns0) / 1e3 / max(execs, 1),
+                bpf_runs=cnt1 - cnt0, rss=rss, launch_ms=launch * 1e3)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--kscope", default="kscope")
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--markdown")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: run as root")
+    sh("sysctl", "-q", "kernel.bpf_stats_enabled=1")
+    tracers = [
+        Tracer("kscope", [a.kscope, "trace", "exec", "-o", "columns=time,pid,ppid,comm,args"], None),
+        Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], None),
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ksb-") as tmp:
+        gen = build_generator(tmp)
+        for workers in [int(w) for w in a.workers.split(",")]:
+            base = run_storm(gen, workers, a.seconds)
+            rows.append(dict(tracer="untraced", workers=workers, execs=base, rate=base / a.seconds))
+            for t in tracers:
+                rows.append(measure(t, gen, workers, a.seconds, tmp))
+    lines = ["| workers | tracer | execs/s | vs untraced | delivered/executed | lost | tracer CPU µs/event | BPF µs/exec | peak RSS MB | launch→first event ms |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        base = next(x for x in rows if x["tracer"] == "untraced" and x["workers"] == r["workers"])
+        if r["tracer"] == "untraced":
+            lines.append(f"| {r['workers']} | untraced | {r['rate']:.0f} | 100% | | | | | | |")
+        else:
+            lines.append(f"| {r['workers']} | {r['tracer']} | {r['rate']:.0f} | {100 * r['rate'] / base['rate']:.1f}% | "
+                         f"{100 * r['delivered'] / r['execs']:.2f}% ({r['delivered']}/{r['execs']}) | {r['lost']} | "
+                         f"{r['cpu_us']:.1f} | {r['bpf_us']:.2f} | {r['rss']:.0f} | {r['launch_ms']:.0f} |")
+    print("\n".join(lines), flush=True)
+    lines.append("")
+    lines.append("| workers | kscope/bpftrace: tracer CPU per event | BPF time per exec | peak RSS | launch→first event |")
+    lines.append("|---|---|---|---|---|")
+    for w in sorted({r["workers"] for r in rows}):
+        k = next(r for r in rows if r["tracer"] == "kscope" and r["workers"] == w)
+        b = next(r for r in rows if r["tracer"] == "bpftrace" and r["workers"] == w)
+        ratio = lambda key: f"{k[key] / b[key]:.2f}x" if b[key] else "n/a"
+        lines.append(f"| {w} | {ratio('cpu_us')} | {ratio('bpf_us')} | {ratio('rss')} | {ratio('launch_ms')} |")
+    text = "\n".join(lines)
+    print("\n".join(lines[-(3 + len({r["workers"] for r in rows})):]))
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
