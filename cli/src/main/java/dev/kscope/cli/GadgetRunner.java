@@ -71,6 +71,11 @@ final class GadgetRunner {
             running = true;
             if (printer instanceof TablePrinter<E> table) table.header();
             printer.flush();
+            if (flags.debug) {
+                var sinceLaunch = ProcessHandle.current().info().startInstant()
+                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() + " ms after launch").orElse("");
+                System.err.println("kscope: debug: " + gadget.name() + " attached " + sinceLaunch + " (" + gadget.startupTimings() + ")");
+            }
             if (timeout == null) done.await();
             else done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

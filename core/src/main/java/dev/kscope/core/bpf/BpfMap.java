@@ -38,15 +38,15 @@ public final class BpfMap {
     }
 
     public int maxEntries() {
-        return call(() -> (int) LibBpf.MAP_MAX_ENTRIES.invokeExact(map));
+        return call(() -> (int) LibBpf.Rare.MAP_MAX_ENTRIES.invokeExact(map));
     }
 
     public int keySize() {
-        return call(() -> (int) LibBpf.MAP_KEY_SIZE.invokeExact(map));
+        return call(() -> (int) LibBpf.Rare.MAP_KEY_SIZE.invokeExact(map));
     }
 
     public int valueSize() {
-        return call(() -> (int) LibBpf.MAP_VALUE_SIZE.invokeExact(map));
+        return call(() -> (int) LibBpf.Rare.MAP_VALUE_SIZE.invokeExact(map));
     }
 
     private boolean perCpu() {
@@ -68,7 +68,7 @@ public final class BpfMap {
         try (var a = Arena.ofConfined()) {
             var state = a.allocate(LibBpf.CALL_STATE);
             int fd = fd();
-            int err = call(() -> (int) LibBpf.MAP_DELETE_ELEM.invokeExact(state, fd, key));
+            int err = call(() -> (int) LibBpf.Rare.MAP_DELETE_ELEM.invokeExact(state, fd, key));
             if (err < 0 && LibBpf.errno(state) != ENOENT) throw BpfException.of("cannot delete from map " + name, LibBpf.errno(state));
             return err == 0;
         }

@@ -153,7 +153,7 @@ public final class BpfObject implements AutoCloseable {
             var prog = findProgram(program, a);
             var state = a.allocate(LibBpf.CALL_STATE);
             var path = a.allocateFrom(binaryPath);
-            var link = call(() -> (MemorySegment) LibBpf.PROGRAM_ATTACH_UPROBE.invokeExact(state, prog, retprobe, pid, path, functionOffset));
+            var link = call(() -> (MemorySegment) LibBpf.Rare.PROGRAM_ATTACH_UPROBE.invokeExact(state, prog, retprobe, pid, path, functionOffset));
             if (link.equals(MemorySegment.NULL)) {
                 throw BpfException.of("cannot attach uprobe " + program + " to " + binaryPath + "+0x" + Long.toHexString(functionOffset), LibBpf.errno(state));
             }
@@ -165,7 +165,7 @@ public final class BpfObject implements AutoCloseable {
     public void setAutoload(String program, boolean autoload) {
         try (var a = Arena.ofConfined()) {
             var prog = findProgram(program, a);
-            call(() -> (int) LibBpf.PROGRAM_SET_AUTOLOAD.invokeExact(prog, autoload));
+            call(() -> (int) LibBpf.Rare.PROGRAM_SET_AUTOLOAD.invokeExact(prog, autoload));
         }
     }
 

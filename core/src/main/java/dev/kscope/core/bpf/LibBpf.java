@@ -63,32 +63,38 @@ final class LibBpf {
     static final MethodHandle OBJECT_BTF = fn("bpf_object__btf", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle OBJECT_FIND_MAP = fn("bpf_object__find_map_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle OBJECT_NEXT_PROGRAM = fn("bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle OBJECT_NEXT_MAP = fn("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
 
     // programs and links
     static final MethodHandle PROGRAM_NAME = fn("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle PROGRAM_SECTION = fn("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN));
     static final MethodHandle PROGRAM_AUTOLOAD = fn("bpf_program__autoload", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
     static final MethodHandle PROGRAM_ATTACH = fnErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle PROGRAM_ATTACH_UPROBE = fnErrno("bpf_program__attach_uprobe",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_BOOLEAN, JAVA_INT, ADDRESS, JAVA_LONG));
-    static final MethodHandle PROGRAM_FD = fn("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle LINK_DESTROY = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     // maps
-    static final MethodHandle MAP_NAME = fn("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle MAP_FD = fn("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_SET_MAX_ENTRIES = fn("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    static final MethodHandle MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_KEY_SIZE = fn("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_VALUE_SIZE = fn("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_TYPE = fn("bpf_map__type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_INITIAL_VALUE = fn("bpf_map__initial_value", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle MAP_UPDATE_ELEM = fnErrno("bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     static final MethodHandle MAP_LOOKUP_ELEM = fnErrno("bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle MAP_DELETE_ELEM = fnErrno("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle MAP_GET_NEXT_KEY = fnErrno("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+
+    /** Calls no gadget makes on its way to the first event: linked (a stub class each) only on first use. */
+    static final class Rare {
+        private Rare() {}
+
+        static final MethodHandle OBJECT_NEXT_MAP = fn("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+        static final MethodHandle PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN));
+        static final MethodHandle PROGRAM_ATTACH_UPROBE = fnErrno("bpf_program__attach_uprobe",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_BOOLEAN, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle PROGRAM_FD = fn("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle MAP_NAME = fn("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+        static final MethodHandle MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle MAP_KEY_SIZE = fn("bpf_map__key_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle MAP_VALUE_SIZE = fn("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle MAP_DELETE_ELEM = fnErrno("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle MAP_GET_NEXT_KEY = fnErrno("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
 
     // ring buffers
     static final FunctionDescriptor SAMPLE_FN = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);

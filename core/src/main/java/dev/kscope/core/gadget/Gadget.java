@@ -44,6 +44,7 @@ public abstract class Gadget<E> implements AutoCloseable {
     private EventLayout.Field pidField;
     private long lastLostCheck;
     private volatile boolean stopped;
+    private String startup = "";
 
     protected Gadget(GadgetOptions options) {
         this.options = options;
@@ -93,7 +94,9 @@ public abstract class Gadget<E> implements AutoCloseable {
 
     /** Loads and attaches the programs and starts delivering events. Failures leave nothing attached. */
     public final void start() {
+        long t0 = System.nanoTime();
         var obj = BpfObject.openResource(getClass(), objectResource());
+        long t1 = System.nanoTime(), t2 = t1, t3 = t1;
         try {
             obj.map("events").setMaxEntries(options.ringBufferBytes());
             var rodata = obj.rodata();
@@ -104,13 +107,18 @@ public abstract class Gadget<E> implements AutoCloseable {
             mntnsField = layout.field("mntns_id");
             pidField = layout.field("pid");
             bind(layout);
+            t2 = System.nanoTime();
             obj.load();
+            t3 = System.nanoTime();
             lostCounter = obj.map("gadget_lost");
             mntnsFilter = obj.map("gadget_mntns_filter");
             if (options.mntnsFilter() != null) options.mntnsFilter().forEach(this::allowMntns);
             ring = new RingBuffer(obj.map("events"), this::deliver, (int) Math.max(1, options.flushInterval().toMillis()), this::afterDrain);
             obj.attachAll();
             object = obj;
+            long t4 = System.nanoTime();
+            startup = "open %d ms, configure %d ms, load %d ms, attach %d ms".formatted(
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
         } catch (RuntimeException e) {
             if (ring != null) ring.close();
             obj.close();
@@ -147,6 +155,11 @@ public abstract class Gadget<E> implements AutoCloseable {
 
     public final void disallowMntns(long mntnsId) {
         mntnsFilter.delete(mntnsId);
+    }
+
+    /** Where start() spent its time, for --debug. */
+    public final String startupTimings() {
+        return startup;
     }
 
     public final long deliveredEvents() {
