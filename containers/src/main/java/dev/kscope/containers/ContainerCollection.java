@@ -58,6 +58,8 @@ public final class ContainerCollection implements AutoCloseable {
     private final ExecutorService enrichment;
     private final KubernetesEnricher kubernetes;
     private final long hostMntns;
+    /** kscope's own mount namespace: where the runtime's helpers run when kscope is not in a container itself. */
+    private final long selfMntns;
     private final String nodeName;
     private volatile Path cgroupHierarchy;
     private volatile boolean fallbackWarned;
@@ -81,7 +83,8 @@ public final class ContainerCollection implements AutoCloseable {
         this.options = options;
         this.proc = new ProcFs(options.procRoot());
         this.procDiscovery = new ProcDiscovery(proc);
-        this.hostMntns = proc.mntns(1).orElse(0);
+        this.selfMntns = proc.mntns((int) ProcessHandle.current().pid()).orElse(0);
+        this.hostMntns = proc.mntns(1).orElse(selfMntns);
         this.nodeName = options.nodeName() != null ? options.nodeName() : defaultNodeName();
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("kscope-containers").unstarted(r));
         this.kubernetes = KubernetesEnricher.create(options.kubernetes(), options.kubeconfig(), options.kubernetesClient(),
@@ -260,8 +263,9 @@ public final class ContainerCollection implements AutoCloseable {
             case Lookup.Found(var meta) -> {
                 var pid = meta.pid() > 0 ? meta.pid() : initPidFromCgroup(id, cgroupDir);
                 var mntns = pid > 0 ? proc.mntns(pid) : java.util.OptionalLong.empty();
-                if (mntns.isPresent() && mntns.getAsLong() != hostMntns) {
-                    var path = CgroupPaths.containerPath(proc.cgroupLines(pid));
+                var path = pid > 0 ? CgroupPaths.containerPath(proc.cgroupLines(pid)) : "";
+                // the PID must still be in the container's cgroup: runc's setup processes come and go, PIDs get reused
+                if (mntns.isPresent() && mntns.getAsLong() != hostMntns && path.contains(id)) {
                     add(withNode(meta.withProcess(pid, mntns.getAsLong(), proc.netns(pid).orElse(0), path)));
                 } else {
                     retry(id, cgroupDir, attempt);
@@ -303,8 +307,10 @@ public final class ContainerCollection implements AutoCloseable {
             var pids = Files.readAllLines(dir.resolve("cgroup.procs")).stream().map(String::strip).filter(s -> !s.isEmpty())
                     .map(Integer::parseInt).sorted().toList();
             for (var pid : pids) {
+                var comm = proc.comm(pid);
+                if (comm.startsWith("runc:[0") || comm.startsWith("runc:[1")) continue; // runc's setup stages
                 var ns = proc.mntns(pid);
-                if (ns.isPresent() && ns.getAsLong() != hostMntns) return pid;
+                if (ns.isPresent() && ns.getAsLong() != hostMntns && ns.getAsLong() != selfMntns) return pid;
             }
         } catch (IOException | NumberFormatException e) {
             // cgroup gone: the container exited

@@ -55,6 +55,15 @@ public final class ProcFs {
         }
     }
 
+    /** The process's command name (15 characters at most), or "" if it is gone. */
+    public String comm(int pid) {
+        try {
+            return Files.readString(root.resolve(pid + "/comm")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** The parent PID from /proc/<pid>/stat, or 0. */
     public int ppid(int pid) {
         try {
