@@ -11,7 +11,7 @@ public final class CriChannels {
     // grpc asks every channel for SO_KEEPALIVE, which unix sockets don't have: a harmless warning per connection.
     // Held in a field: JUL keeps loggers weakly, a collected logger forgets its level.
     private static final java.util.logging.Logger BOOTSTRAP_LOG =
-            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
 
     static {
         BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
