@@ -127,6 +127,33 @@ class ContainerCollectionTest {
     }
 
     @Test
+    void resolveAsksTheRuntimeForAnEventFromAContainerNotKnownYet() throws Exception {
+        var warnings = new CopyOnWriteArrayList<String>();
+        // no cgroup watching and a resync far away: the collection cannot have seen the new pod by itself
+        var options = containerd(warnings).withResync(Duration.ofSeconds(60));
+        options = new ContainerCollectionOptions(options.runtimes(), true, options.kubernetes(), null, null, options.resync(),
+                options.procRoot(), Path.of("/nonexistent-cgroup-root"), null, options.warnings());
+        try (var collection = ContainerCollection.start(options)) {
+            var fresh = node.runPod(NS, "fresh", "main", "sleep", "3600");
+            try {
+                assertThat(collection.byId(fresh.containerId())).isEmpty();
+                var pid = node.pid(fresh.containerId());
+                var exec = node.exec(fresh.containerId(), "sh", "-c", "readlink /proc/$$/ns/mnt; echo $$");
+                var resolved = collection.resolve(ns(pid, "mnt"), pid).orElseThrow();
+                assertThat(resolved.podName()).isEqualTo("fresh");
+                assertThat(resolved.name()).isEqualTo("main");
+                assertThat(resolved.mntns()).isEqualTo(ns(pid, "mnt"));
+                assertThat(exec.stdout()).contains("mnt:[" + resolved.mntns() + "]");
+                assertThat(collection.byMntns(resolved.mntns())).contains(resolved);
+                // a process that is already gone resolves to nothing rather than to a wrong container
+                assertThat(collection.resolve(123456789L, 32767 * 4)).isEmpty();
+            } finally {
+                node.removePod(fresh);
+            }
+        }
+    }
+
+    @Test
     void withContainerdStoppedProcFallbackStillNamesPodUidAndContainerId() throws Exception {
         var pid = node.pid(web.containerId());
         node.stopContainerd();
