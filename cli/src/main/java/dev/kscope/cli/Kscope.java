@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 TraceCommand.class,
+                PsCommand.class,
         })
 public final class Kscope implements Runnable {
 

@@ -1,0 +1,113 @@
+package dev.kscope.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kscope.testnode.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Tag("root")
+class PsCommandTest {
+    static final String NS = "containers-ps";
+    static TestNode node;
+    static TestNode.Pod web;
+
+    @BeforeAll
+    static void pod() {
+        node = TestNode.shared();
+        web = node.runPod(NS, "web", "httpd", "httpd", "-f", "-p", "8080", "-h", "/var/www");
+    }
+
+    @AfterAll
+    static void cleanup() {
+        if (web != null) node.removePod(web);
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run kscope(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        var oldOut = System.out;
+        var oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            var exit = Kscope.execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    String socket() {
+        return node.criSocket().toString();
+    }
+
+    @Test
+    void listsThePodWithItsRuntimePidAndNamespaces() throws Exception {
+        var pid = node.pid(web.containerId());
+        var mntns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/mnt")).toString().replaceAll("\\D", "");
+        var r = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS);
+        assertThat(r.exit()).as(r.err()).isZero();
+        var lines = r.out().lines().toList();
+        assertThat(lines.getFirst()).matches("RUNTIME +CONTAINER ID +NAME +IMAGE +POD +NAMESPACE +PID +MNTNS +NETNS");
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(1).split(" +")).containsExactly("containerd", web.containerId().substring(0, 12), "httpd",
+                TestNode.IMAGE, "web", NS, Integer.toString(pid), mntns,
+                Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")).toString().replaceAll("\\D", ""));
+    }
+
+    @Test
+    void jsonAndYamlCarryEveryField() throws Exception {
+        var r = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-p", "web", "-o", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        var json = new ObjectMapper().readTree(r.out());
+        assertThat(json.size()).isEqualTo(1);
+        assertThat(json.get(0).get("id").asText()).isEqualTo(web.containerId());
+        assertThat(json.get(0).get("podUid").asText()).isEqualTo(web.uid());
+        assertThat(json.get(0).get("labels").get("io.kubernetes.pod.namespace").asText()).isEqualTo(NS);
+        var yaml = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-o", "yaml");
+        assertThat(yaml.out()).contains("podName: \"web\"").contains("id: \"" + web.containerId() + "\"");
+        var wide = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-o", "wide");
+        assertThat(wide.out()).contains("POD UID").contains(web.uid()).contains(web.containerId());
+    }
+
+    @Test
+    void aSelectorThatMatchesNothingSaysSo() {
+        var r = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-p", "nosuchpod");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("No containers found matching pod nosuchpod in namespace " + NS);
+    }
+
+    @Test
+    void badInputGetsOneLineNamingTheFix() {
+        var r = kscope("ps", "--runtimes", "rkt");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("kscope: unknown container runtime 'rkt' (use one of containerd, cri-o, docker, podman)" + System.lineSeparator());
+        assertThat(kscope("ps", "-n", "a", "-A").err()).contains("both -n a and -A given");
+        assertThat(kscope("ps", "-l", "app=web,,").err()).contains("invalid label selector");
+        assertThat(kscope("ps", "-o", "xml").err()).contains("unknown output format 'xml' (use columns, wide, json or yaml)");
+    }
+
+    @Test
+    void aMissingRuntimeSocketWarnsAndFallsBackToProc() {
+        var r = kscope("ps", "--containerd-socket", "/tmp/containers-nosuch.sock", "--no-kubernetes", "-o", "wide");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("containerd at /tmp/containers-nosuch.sock does not answer (/tmp/containers-nosuch.sock does not exist)")
+                .contains("found from /proc and cgroups");
+        assertThat(r.out()).contains("proc").contains(web.containerId()).contains(web.uid());
+    }
+}

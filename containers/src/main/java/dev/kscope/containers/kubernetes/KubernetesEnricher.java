@@ -1,0 +1,154 @@
+package dev.kscope.containers.kubernetes;
+
+import dev.kscope.containers.Container;
+import dev.kscope.containers.ContainerCollectionOptions.KubernetesMode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Adds what only the Kubernetes API knows to a container: the workload owning its pod (a Deployment through its
+ * ReplicaSet, a StatefulSet, DaemonSet, or a CronJob through its Job), the node, and, for containers found from /proc
+ * alone, the pod's name, namespace and labels from its UID. When the API does not answer: one warning, then no call
+ * for {@link #COOL_DOWN}, so a dead API server costs nothing and floods nothing.
+ */
+public final class KubernetesEnricher implements AutoCloseable {
+    static final Duration COOL_DOWN = Duration.ofSeconds(60);
+
+    /** What the API says about a pod. */
+    public record PodInfo(String name, String namespace, String uid, Map<String, String> labels, Container.Owner owner, String node) {
+    }
+
+    private final KubernetesClient client;
+    private final boolean ownsClient;
+    private final Consumer<String> warnings;
+    private final Map<String, PodInfo> byUid = new ConcurrentHashMap<>();
+    private final Map<String, Container.Owner> owners = new ConcurrentHashMap<>();
+    private volatile long quietUntil;
+    private volatile boolean warned;
+    private volatile long podsListedAt;
+
+    KubernetesEnricher(KubernetesClient client, boolean ownsClient, Consumer<String> warnings) {
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.warnings = warnings;
+    }
+
+    /** An enricher, or empty when the mode is OFF or (AUTO) there is no configuration to reach an API server with. */
+    public static Optional<KubernetesEnricher> create(KubernetesMode mode, Path kubeconfig, KubernetesClient client, Consumer<String> warnings) {
+        if (mode == KubernetesMode.OFF) return Optional.empty();
+        if (client != null) return Optional.of(new KubernetesEnricher(client, false, warnings));
+        var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
+        var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
+                && Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
+        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+            warnings.accept("cannot read kubeconfig " + kubeconfig + ": Kubernetes owner and node enrichment is off (pass a readable --kubeconfig)");
+            return Optional.empty();
+        }
+        if ((file == null || !Files.isReadable(file)) && !inCluster) {
+            if (mode == KubernetesMode.ON) {
+                warnings.accept("no kubeconfig ($KUBECONFIG, ~/.kube/config) and not inside a cluster: Kubernetes owner and node enrichment is off");
+            }
+            return Optional.empty();
+        }
+        try {
+            var config = file != null && Files.isReadable(file) ? Config.fromKubeconfig(file.toFile()) : Config.autoConfigure(null);
+            config.setConnectionTimeout(2000);
+            config.setRequestTimeout(3000);
+            config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
+            return Optional.of(new KubernetesEnricher(new KubernetesClientBuilder().withConfig(config).build(), true, warnings));
+        } catch (RuntimeException e) {
+            warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (Kubernetes owner and node enrichment is off)");
+            return Optional.empty();
+        }
+    }
+
+    private static Path defaultKubeconfig() {
+        var env = System.getenv("KUBECONFIG");
+        if (env != null && !env.isBlank()) return Path.of(env.split(":")[0]);
+        return Path.of(System.getProperty("user.home"), ".kube", "config");
+    }
+
+    /** The pod of a container, from the API (cached per pod UID). Empty when unknown or the API is cooling down. */
+    public Optional<PodInfo> pod(Container c) {
+        if (!c.inPod()) return Optional.empty();
+        var cached = c.podUid().isEmpty() ? null : byUid.get(c.podUid());
+        if (cached != null) return Optional.of(cached);
+        if (System.nanoTime() < quietUntil) return Optional.empty();
+        try {
+            if (!c.podName().isEmpty()) {
+                var pod = client.pods().inNamespace(c.namespace()).withName(c.podName()).get();
+                if (pod == null || (!c.podUid().isEmpty() && !c.podUid().equals(pod.getMetadata().getUid()))) return Optional.empty();
+                return Optional.of(remember(pod));
+            }
+            // found from /proc: only the UID is known; one list of all pods fills the cache (at most every cool-down)
+            if (System.nanoTime() - podsListedAt < COOL_DOWN.toNanos() && podsListedAt != 0) return Optional.empty();
+            podsListedAt = System.nanoTime();
+            for (var pod : client.pods().inAnyNamespace().list().getItems()) remember(pod);
+            return Optional.ofNullable(byUid.get(c.podUid()));
+        } catch (RuntimeException e) {
+            quietUntil = System.nanoTime() + COOL_DOWN.toNanos();
+            if (!warned) {
+                warned = true;
+                warnings.accept("Kubernetes API at " + client.getMasterUrl() + " does not answer (" + rootMessage(e)
+                        + "): containers are listed without owner and node; next try in " + COOL_DOWN.toSeconds() + " s");
+            }
+            return Optional.empty();
+        }
+    }
+
+    private PodInfo remember(Pod pod) {
+        var meta = pod.getMetadata();
+        var info = new PodInfo(meta.getName(), meta.getNamespace(), meta.getUid(),
+                meta.getLabels() == null ? Map.of() : meta.getLabels(), owner(meta.getNamespace(), pod),
+                pod.getSpec() == null ? null : pod.getSpec().getNodeName());
+        byUid.put(meta.getUid(), info);
+        return info;
+    }
+
+    /** Follows controller owner references up: Pod → ReplicaSet → Deployment, Pod → Job → CronJob. */
+    private Container.Owner owner(String namespace, HasMetadata object) {
+        var ref = controller(object.getMetadata().getOwnerReferences());
+        if (ref == null) return null;
+        var key = namespace + "/" + ref.getKind() + "/" + ref.getName();
+        var cached = owners.get(key);
+        if (cached != null) return cached;
+        HasMetadata parent = switch (ref.getKind()) {
+            case "ReplicaSet" -> client.apps().replicaSets().inNamespace(namespace).withName(ref.getName()).get();
+            case "Job" -> client.batch().v1().jobs().inNamespace(namespace).withName(ref.getName()).get();
+            default -> null;
+        };
+        var up = parent == null ? null : owner(namespace, parent);
+        var result = up != null ? up : new Container.Owner(ref.getKind(), ref.getName());
+        owners.put(key, result);
+        return result;
+    }
+
+    private static OwnerReference controller(List<OwnerReference> refs) {
+        if (refs == null || refs.isEmpty()) return null;
+        return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(refs.getFirst());
+    }
+
+    private static String rootMessage(Throwable e) {
+        var t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) client.close();
+    }
+}
