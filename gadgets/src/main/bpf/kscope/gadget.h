@@ -3,8 +3,10 @@
  * What every kscope gadget shares on the kernel side:
  *  - `events`: the ring buffer, sized by user space before load;
  *  - `gadget_lost`: a per-CPU counter of events that could not be delivered (ring full, table full);
- *  - the mount-namespace filter: when `gadget_filter_by_mntns` is set, only tasks whose mntns id is a key of
- *    `gadget_mntns_filter` are traced (user space keeps the map up to date as containers come and go);
+ *  - the mount-namespace filter: when `gadget_filter_by_mntns` is set, `gadget_mntns_filter` decides per mntns id
+ *    (1: trace, 0: drop). A namespace not in the map yet (a container that just started) is dropped, or, with
+ *    `gadget_filter_pass_unknown`, passed up once so user space can classify it and write the verdict: the
+ *    first exec of a new container is never missed, and known-but-unwanted namespaces cost one map lookup;
  *  - gadget_output(): submits a record, waking the reader only once the ring holds `gadget_wakeup_bytes`,
  *    so a storm costs one wake-up per batch instead of one per event (the reader also polls on a timer).
  */
@@ -16,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 
 const volatile bool gadget_filter_by_mntns = false;
+const volatile bool gadget_filter_pass_unknown = false;
 const volatile __u64 gadget_wakeup_bytes = 0;
 
 struct {
@@ -45,7 +48,10 @@ static __always_inline __u64 gadget_current_mntns_id(void)
 
 static __always_inline bool gadget_should_discard_mntns_id(__u64 mntns_id)
 {
-	return gadget_filter_by_mntns && !bpf_map_lookup_elem(&gadget_mntns_filter, &mntns_id);
+	if (!gadget_filter_by_mntns)
+		return false;
+	__u32 *verdict = bpf_map_lookup_elem(&gadget_mntns_filter, &mntns_id);
+	return verdict ? *verdict == 0 : !gadget_filter_pass_unknown;
 }
 
 static __always_inline void gadget_count_lost(void)

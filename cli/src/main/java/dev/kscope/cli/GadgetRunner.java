@@ -1,6 +1,9 @@
 package dev.kscope.cli;
 
+import dev.kscope.containers.ContainerCollection;
+import dev.kscope.containers.ContainerScope;
 import dev.kscope.core.KscopeException;
+import dev.kscope.core.gadget.GadgetOptions;
 import dev.kscope.core.bpf.LibBpfLog;
 import dev.kscope.core.gadget.Gadget;
 import dev.kscope.core.output.ColumnSet;
@@ -17,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * Runs a gadget for a command: prints its events in the chosen format until --timeout, --max-events, Ctrl-C,
@@ -25,7 +29,31 @@ import java.util.concurrent.atomic.AtomicReference;
 final class GadgetRunner {
     private GadgetRunner() {}
 
+    /**
+     * Runs a container-aware gadget: starts the container collection, turns the selector flags into the kernel's
+     * mount-namespace filter, and enriches every event with its container and pod.
+     */
+    static <E> int run(Function<GadgetOptions, ? extends Gadget<E>> gadgetFactory, Function<Boolean, ColumnSet<E>> columnsFactory,
+                       GadgetFlags flags, ContainerFlags containerFlags) {
+        var selector = containerFlags.selector();
+        var options = flags.options();
+        flags.format(); // bad -o fails before anything starts
+        try (var collection = ContainerCollection.start(containerFlags.options())) {
+            var scope = new ContainerScope(collection, selector);
+            boolean containersHere = !collection.all().isEmpty() || !selector.selectsAll();
+            if (!selector.selectsAll() && !selector.host() && collection.select(selector).isEmpty()) {
+                System.err.println("kscope: no container matches " + selector.describe() + " yet: waiting for one to start");
+            }
+            var gadget = gadgetFactory.apply(scope.apply(options));
+            return run(gadget, columnsFactory.apply(containersHere), flags, () -> scope.follow(gadget), scope::unfollow);
+        }
+    }
+
     static <E> int run(Gadget<E> gadget, ColumnSet<E> columns, GadgetFlags flags) {
+        return run(gadget, columns, flags, () -> {}, () -> {});
+    }
+
+    private static <E> int run(Gadget<E> gadget, ColumnSet<E> columns, GadgetFlags flags, Runnable afterStart, Runnable beforeStop) {
         LibBpfLog.echoToStderr(flags.debug);
         var format = flags.format();
         var timeout = flags.timeoutDuration();
@@ -69,6 +97,7 @@ final class GadgetRunner {
         try {
             gadget.start();
             running = true;
+            afterStart.run();
             if (printer instanceof TablePrinter<E> table) table.header();
             printer.flush();
             if (flags.debug) {
@@ -81,6 +110,7 @@ final class GadgetRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            beforeStop.run();
             gadget.close();
             printer.flush();
             var elapsed = Duration.ofNanos(System.nanoTime() - started);

@@ -22,15 +22,20 @@ final class TraceCommand {
                     "  kscope trace exec --timeout 10s -o json        # one JSON object per exec",
                     "  kscope trace exec -o columns=pid,comm,ret,args",
                     "  kscope trace exec -o columns=+tid,-ppid        # edit the default columns",
-                    "  kscope trace exec --max-events 1 -o yaml"})
+                    "  kscope trace exec --max-events 1 -o yaml",
+                    "  kscope trace exec -n default -p web            # one pod (filtered in the kernel)",
+                    "  kscope trace exec -l app=web,tier!=db          # pods by label",
+                    "  kscope trace exec --host                       # only processes outside containers"})
     static final class Exec implements Callable<Integer> {
         @Mixin
         GadgetFlags flags;
 
+        @Mixin
+        ContainerFlags containers;
+
         @Override
         public Integer call() {
-            var columns = TraceExec.columns(false);
-            return GadgetRunner.run(new TraceExec(flags.options()), columns, flags);
+            return GadgetRunner.run(TraceExec::new, TraceExec::columns, flags, containers);
         }
     }
 }

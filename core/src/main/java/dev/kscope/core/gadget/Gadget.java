@@ -44,6 +44,7 @@ public abstract class Gadget<E> implements AutoCloseable {
     private EventLayout.Field pidField;
     private long lastLostCheck;
     private volatile boolean stopped;
+    private final java.util.Map<Long, Boolean> verdicts = new java.util.concurrent.ConcurrentHashMap<>();
     private String startup = "";
 
     protected Gadget(GadgetOptions options) {
@@ -101,6 +102,7 @@ public abstract class Gadget<E> implements AutoCloseable {
             obj.map("events").setMaxEntries(options.ringBufferBytes());
             var rodata = obj.rodata();
             rodata.set("gadget_filter_by_mntns", options.mntnsFilter() != null);
+            rodata.set("gadget_filter_pass_unknown", options.unknownMntns() != null);
             rodata.set("gadget_wakeup_bytes", options.ringBufferBytes() / 8);
             configure(rodata);
             var layout = obj.btf().struct("event");
@@ -112,7 +114,7 @@ public abstract class Gadget<E> implements AutoCloseable {
             t3 = System.nanoTime();
             lostCounter = obj.map("gadget_lost");
             mntnsFilter = obj.map("gadget_mntns_filter");
-            if (options.mntnsFilter() != null) options.mntnsFilter().forEach(this::allowMntns);
+            if (options.mntnsFilter() != null) options.mntnsFilter().forEach(this::setMntnsVerdict);
             ring = new RingBuffer(obj.map("events"), this::deliver, (int) Math.max(1, options.flushInterval().toMillis()), this::afterDrain);
             obj.attachAll();
             object = obj;
@@ -128,7 +130,18 @@ public abstract class Gadget<E> implements AutoCloseable {
     }
 
     private void deliver(MemorySegment record) {
-        var container = options.containers().lookup(mntnsField.getLong(record), pidField.getInt(record));
+        long mntns = mntnsField.getLong(record);
+        int pid = pidField.getInt(record);
+        var decider = options.unknownMntns();
+        if (decider != null && !verdicts.containsKey(mntns)) {
+            // the kernel passed this namespace up because it had no verdict: decide once, tell the kernel
+            boolean trace = decider.trace(mntns, pid);
+            setMntnsVerdict(mntns, trace);
+            if (!trace) return;
+        } else if (decider != null && !verdicts.get(mntns)) {
+            return; // in flight before the kernel learnt the verdict
+        }
+        var container = options.containers().lookup(mntns, pid);
         var event = decode(record, container);
         delivered.incrementAndGet();
         onEvent.accept(event);
@@ -148,12 +161,19 @@ public abstract class Gadget<E> implements AutoCloseable {
         if (delta > 0) onLost.accept(delta);
     }
 
-    /** Starts tracing a mount namespace (when filtering by mount namespace). */
-    public final void allowMntns(long mntnsId) {
-        mntnsFilter.put(mntnsId, 1);
+    /** Starts or stops tracing a mount namespace (when filtering by mount namespace). */
+    public final void setMntnsVerdict(long mntnsId, boolean trace) {
+        verdicts.put(mntnsId, trace);
+        mntnsFilter.put(mntnsId, trace ? 1 : 0);
     }
 
-    public final void disallowMntns(long mntnsId) {
+    public final void allowMntns(long mntnsId) {
+        setMntnsVerdict(mntnsId, true);
+    }
+
+    /** Forgets a namespace's verdict (it went away; its id may be reused): it is unknown again. */
+    public final void forgetMntns(long mntnsId) {
+        verdicts.remove(mntnsId);
         mntnsFilter.delete(mntnsId);
     }
 
