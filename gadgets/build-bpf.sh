@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Compiles every gadget's *.bpf.c (kept next to its Java code) into a CO-RE object packed beside its classes:
 #   src/main/java/dev/kscope/gadgets/trace/exec/exec.bpf.c -> target/classes/dev/kscope/gadgets/trace/exec/exec.bpf.o
+# Usage: build-bpf.sh [SOURCE_ROOT OUTPUT_ROOT]   (defaults: src/main/java target/classes; tests: src/test/java target/test-classes)
 # vmlinux.h comes from the build machine's BTF; CO-RE relocations make the objects run on other kernels.
 set -euo pipefail
 module_dir=$(cd "$(dirname "$0")" && pwd)
-src="$module_dir/src/main/java"
-out="$module_dir/target/classes"
+src="$module_dir/${1:-src/main/java}"
+out="$module_dir/${2:-target/classes}"
+[ -d "$src" ] || exit 0
 gen="$module_dir/target/bpf-include"
 mkdir -p "$gen"
 CLANG=${CLANG:-clang}

@@ -147,15 +147,24 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
-    /** Attaches a uprobe (or uretprobe) program to a function offset in a binary, for one process or all (pid -1). */
-    public void attachUprobe(String program, boolean retprobe, int pid, String binaryPath, long functionOffset) {
+    /**
+     * Attaches a uprobe (or uretprobe) program to a function of a binary or library, by symbol name (libbpf finds
+     * it in .symtab or .dynsym), for one process or all ({@code pid} -1).
+     */
+    public void attachUprobe(String program, boolean retprobe, int pid, String binaryPath, String function) {
         try (var a = Arena.ofConfined()) {
             var prog = findProgram(program, a);
             var state = a.allocate(LibBpf.CALL_STATE);
+            var opts = a.allocate(LibBpf.Rare.UPROBE_OPTS);
+            opts.set(ValueLayout.JAVA_LONG, 0, LibBpf.Rare.UPROBE_OPTS.byteSize());
+            opts.set(ValueLayout.JAVA_BOOLEAN, 24, retprobe);
+            opts.set(ValueLayout.ADDRESS, 32, a.allocateFrom(function));
             var path = a.allocateFrom(binaryPath);
-            var link = call(() -> (MemorySegment) LibBpf.Rare.PROGRAM_ATTACH_UPROBE.invokeExact(state, prog, retprobe, pid, path, functionOffset));
+            var link = call(() -> (MemorySegment) LibBpf.Rare.PROGRAM_ATTACH_UPROBE_OPTS.invokeExact(state, prog, pid, path, 0L, opts));
             if (link.equals(MemorySegment.NULL)) {
-                throw BpfException.of("cannot attach uprobe " + program + " to " + binaryPath + "+0x" + Long.toHexString(functionOffset), LibBpf.errno(state));
+                int errno = LibBpf.errno(state);
+                throw new BpfException("cannot attach " + (retprobe ? "uretprobe " : "uprobe ") + program + " to " + binaryPath + ":" + function, errno,
+                        errno == 2 ? "check that the file exists and has the symbol" : Errno.hint(errno));
             }
             links.add(link);
         }

@@ -85,8 +85,12 @@ final class LibBpf {
 
         static final MethodHandle OBJECT_NEXT_MAP = fn("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
         static final MethodHandle PROGRAM_SET_AUTOLOAD = fn("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN));
-        static final MethodHandle PROGRAM_ATTACH_UPROBE = fnErrno("bpf_program__attach_uprobe",
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_BOOLEAN, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle PROGRAM_ATTACH_UPROBE_OPTS = fnErrno("bpf_program__attach_uprobe_opts",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+        /** struct bpf_uprobe_opts (libbpf >= 0.8): sz, ref_ctr_offset, bpf_cookie, retprobe, func_name. */
+        static final StructLayout UPROBE_OPTS = MemoryLayout.structLayout(JAVA_LONG.withName("sz"), JAVA_LONG.withName("ref_ctr_offset"),
+                JAVA_LONG.withName("bpf_cookie"), JAVA_BOOLEAN.withName("retprobe"), MemoryLayout.paddingLayout(7),
+                ADDRESS.withName("func_name"), JAVA_LONG.withName("attach_mode_and_padding"));
         static final MethodHandle PROGRAM_FD = fn("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         static final MethodHandle MAP_NAME = fn("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
         static final MethodHandle MAP_MAX_ENTRIES = fn("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
