@@ -10,14 +10,12 @@ bash scripts/prereqs.sh
 rm -rf "$prefix.new" && mkdir -p "$(dirname "$prefix")"
 cp -r cli/target/kscope "$prefix.new"
 rm -rf "$prefix" && mv "$prefix.new" "$prefix"
-# Train the JDK's AOT cache (JEP 483/514) on real runs in the final place (the cache is tied to the class path),
-# so later starts skip loading and linking the classes.
-for cmd in "trace exec --timeout 1s -o json" "trace exec --timeout 1s" "trace exec --timeout 1s -o yaml"; do
-  # shellcheck disable=SC2086
-  KSCOPE_AOT_TRAIN=1 "$prefix/bin/kscope" $cmd >/dev/null 2>"$prefix/aot-training.log" || {
-    echo "install: AOT training run failed (kscope still works, starting slower): see $prefix/aot-training.log" >&2; rm -f "$prefix/lib/kscope.aot"; }
-  break # one training run: JEP 514 writes one cache per run
-done
+# Train the JDK's AOT cache (JEP 483/514/515) on a real run in the final place (the cache is tied to the class path):
+# later starts load and link kscope's classes from it, and the JIT starts from the event path's recorded profile.
+( sleep 1.5; for _ in $(seq 3000); do /bin/true kscope-aot-training; done ) &
+KSCOPE_AOT_TRAIN=1 "$prefix/bin/kscope" trace exec --timeout 5s >/dev/null 2>"$prefix/aot-training.log" || {
+  echo "install: AOT training run failed (kscope still works, starting slower): see $prefix/aot-training.log" >&2; rm -f "$prefix/lib/kscope.aot"; }
+wait
 ln -sf "$prefix/bin/kscope" /usr/local/bin/kscope
 [ -f "$prefix/bin/kubectl-kscope" ] && ln -sf "$prefix/bin/kubectl-kscope" /usr/local/bin/kubectl-kscope
 echo "installed: $(/usr/local/bin/kscope --version) in $prefix"

@@ -22,35 +22,36 @@ public final class EventLayout {
         private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
         /** The field as a Java long: sign-extended for signed integers, zero-extended for unsigned ones. */
-        public long getLong(MemorySegment s) {
-            return switch ((int) size) {
-                case 1 -> kind == Kind.SIGNED ? s.get(ValueLayout.JAVA_BYTE, offset) : Byte.toUnsignedLong(s.get(ValueLayout.JAVA_BYTE, offset));
-                case 2 -> kind == Kind.SIGNED ? s.get(I16, offset) : Short.toUnsignedLong(s.get(I16, offset));
-                case 4 -> kind == Kind.SIGNED ? s.get(I32, offset) : Integer.toUnsignedLong(s.get(I32, offset));
-                case 8 -> s.get(I64, offset);
-                default -> throw new IllegalStateException(name + " is not an integer (" + size + " bytes)");
-            };
+        public long getLong(Record r) {
+            if (size != 1 && size != 2 && size != 4 && size != 8) throw new IllegalStateException(name + " is not an integer (" + size + " bytes)");
+            long v = r.le(offset, (int) size);
+            if (kind == Kind.SIGNED && size < 8) {
+                int shift = 64 - 8 * (int) size;
+                v = (v << shift) >> shift;
+            }
+            return v;
         }
 
-        public int getInt(MemorySegment s) {
-            return (int) getLong(s);
+        public int getInt(Record r) {
+            return (int) getLong(r);
         }
 
-        public boolean getBool(MemorySegment s) {
-            return getLong(s) != 0;
+        public boolean getBool(Record r) {
+            return getLong(r) != 0;
         }
 
-        /** A char array up to its first NUL (or its end), as UTF-8 with invalid bytes replaced. */
-        public String getString(MemorySegment s) {
-            long end = Math.min(offset + size, s.byteSize());
-            long n = 0;
-            while (offset + n < end && s.get(ValueLayout.JAVA_BYTE, offset + n) != 0) n++;
-            return new String(s.asSlice(offset, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        /** A char array up to its first NUL (or its end, or the record's), as UTF-8 with invalid bytes replaced. */
+        public String getString(Record r) {
+            int from = (int) offset, end = (int) Math.min(offset + size, r.length());
+            var b = r.bytes();
+            int n = from;
+            while (n < end && b[n] != 0) n++;
+            return n <= from ? "" : new String(b, from, n - from, StandardCharsets.UTF_8);
         }
 
-        /** The field's bytes, clipped to what the record really holds (variable-length tails). */
-        public MemorySegment slice(MemorySegment s) {
-            return s.asSlice(offset, Math.max(0, Math.min(size, s.byteSize() - offset)));
+        /** How many of the field's bytes the record really holds (variable-length tails are cut at their real size). */
+        public int available(Record r) {
+            return (int) Math.max(0, Math.min(size, r.length() - offset));
         }
 
         public void set(MemorySegment s, long value) {

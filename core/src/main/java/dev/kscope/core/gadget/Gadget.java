@@ -3,6 +3,7 @@ package dev.kscope.core.gadget;
 import dev.kscope.core.bpf.BpfMap;
 import dev.kscope.core.bpf.BpfObject;
 import dev.kscope.core.bpf.EventLayout;
+import dev.kscope.core.bpf.Record;
 import dev.kscope.core.bpf.RingBuffer;
 import dev.kscope.core.event.ContainerInfo;
 
@@ -31,6 +32,7 @@ public abstract class Gadget<E> implements AutoCloseable {
 
     private final GadgetOptions options;
     private final AtomicLong delivered = new AtomicLong();
+    private final Record record = new Record();
     private final AtomicLong lost = new AtomicLong();
     private Consumer<? super E> onEvent = e -> {};
     private LongConsumer onLost = n -> {};
@@ -60,8 +62,8 @@ public abstract class Gadget<E> implements AutoCloseable {
     /** Reads field positions out of {@code struct event}; called once, after open. */
     protected abstract void bind(EventLayout event);
 
-    /** Turns one ring-buffer record into an event; the segment is only valid during the call. */
-    protected abstract E decode(MemorySegment record, ContainerInfo container);
+    /** Turns one ring-buffer record into an event; the record is only valid during the call. */
+    protected abstract E decode(Record record, ContainerInfo container);
 
     /** Gadget-specific .rodata settings, before load. */
     protected void configure(BpfObject.Config rodata) {}
@@ -129,7 +131,8 @@ public abstract class Gadget<E> implements AutoCloseable {
         ring.start("kscope-" + name().replace(' ', '-'), t -> onError.accept(t));
     }
 
-    private void deliver(MemorySegment record) {
+    private void deliver(MemorySegment segment) {
+        var record = this.record.load(segment);
         long mntns = mntnsField.getLong(record);
         int pid = pidField.getInt(record);
         var decider = options.unknownMntns();

@@ -2,19 +2,17 @@ package dev.kscope.gadgets.trace.exec;
 
 import dev.kscope.core.bpf.Errno;
 import dev.kscope.core.bpf.EventLayout;
+import dev.kscope.core.bpf.Record;
 import dev.kscope.core.event.Clock;
 import dev.kscope.core.event.ContainerInfo;
 import dev.kscope.core.gadget.Gadget;
 import dev.kscope.core.gadget.GadgetOptions;
+import dev.kscope.core.output.ClockText;
 import dev.kscope.core.output.Column;
 import dev.kscope.core.output.ColumnSet;
 import dev.kscope.core.output.ContainerColumns;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +24,7 @@ import static dev.kscope.core.output.Column.Visibility.WIDE;
 
 /** {@code kscope trace exec}: every execve/execveat on the node (exec.bpf.c). */
 public final class TraceExec extends Gadget<ExecEvent> {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    private static final ClockText TIME = new ClockText();
 
     private EventLayout.Field timestamp, pid, tid, ppid, uid, gid, mntns, cgroup, retval, argsSize, argsTruncated, comm, args;
 
@@ -62,29 +60,25 @@ public final class TraceExec extends Gadget<ExecEvent> {
     }
 
     @Override
-    protected ExecEvent decode(MemorySegment r, ContainerInfo container) {
-        int size = (int) Math.min(argsSize.getLong(r), args.size());
+    protected ExecEvent decode(Record r, ContainerInfo container) {
+        int size = (int) Math.min(argsSize.getLong(r), args.available(r));
         return new ExecEvent(Clock.fromBootNanos(timestamp.getLong(r)), pid.getInt(r), tid.getInt(r), ppid.getInt(r),
                 uid.getInt(r), gid.getInt(r), mntns.getLong(r), cgroup.getLong(r), retval.getInt(r), comm.getString(r),
-                splitArgs(args.slice(r), size), argsTruncated.getBool(r), container);
+                splitArgs(r.bytes(), (int) args.offset(), size), argsTruncated.getBool(r), container);
     }
 
     /** argv as NUL-separated strings; empty arguments are kept, a missing final NUL (truncation) is tolerated. */
-    static List<String> splitArgs(MemorySegment region, int size) {
-        var out = new ArrayList<String>();
-        int start = 0;
-        for (int i = 0; i < size; i++) {
-            if (region.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                out.add(utf8(region, start, i));
+    static List<String> splitArgs(byte[] b, int from, int size) {
+        var out = new ArrayList<String>(4);
+        int start = from, end = from + size;
+        for (int i = from; i < end; i++) {
+            if (b[i] == 0) {
+                out.add(new String(b, start, i - start, StandardCharsets.UTF_8));
                 start = i + 1;
             }
         }
-        if (start < size) out.add(utf8(region, start, size));
+        if (start < end) out.add(new String(b, start, end - start, StandardCharsets.UTF_8));
         return out;
-    }
-
-    private static String utf8(MemorySegment s, int from, int to) {
-        return new String(s.asSlice(from, to - from).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     /** The table text of argv: shell-quoted where needed, "…" where the kernel side truncated it. */
@@ -98,9 +92,15 @@ public final class TraceExec extends Gadget<ExecEvent> {
         return b.toString();
     }
 
+    private static final String SHELL_SPECIAL = "'\"\\$`|&;<>()*?[]{}!#~";
+
     static String quote(String a) {
-        if (!a.isEmpty() && a.chars().noneMatch(c -> Character.isWhitespace(c) || "'\"\\$`|&;<>()*?[]{}!#~".indexOf(c) >= 0)) return a;
-        return "'" + a.replace("'", "'\\''") + "'";
+        boolean plain = !a.isEmpty();
+        for (int i = 0; plain && i < a.length(); i++) {
+            char c = a.charAt(i);
+            plain = !Character.isWhitespace(c) && SHELL_SPECIAL.indexOf(c) < 0;
+        }
+        return plain ? a : "'" + a.replace("'", "'\\''") + "'";
     }
 
     /** Columns as ig users know them, plus the container columns. */
