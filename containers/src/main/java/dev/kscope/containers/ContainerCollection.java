@@ -129,15 +129,16 @@ public final class ContainerCollection implements AutoCloseable {
         cgroupHierarchy = CgroupWatcher.hierarchy(options.cgroupRoot());
         try {
             cgroupWatcher = CgroupWatcher.start(options.cgroupRoot(),
-                    (id, dir) -> worker.execute(() -> discover(id, dir, 0)),
-                    (id, dir) -> worker.execute(() -> checkGone(id)),
-                    () -> worker.execute(this::resync));
+                    (id, dir) -> worker.execute(() -> guarded("looking up container " + id, () -> discover(id, dir, 0))),
+                    (id, dir) -> worker.execute(() -> guarded("checking container " + id, () -> checkGone(id))),
+                    () -> worker.execute(() -> guarded("re-listing containers", this::resync)), options.warnings());
         } catch (IOException e) {
             options.warnings().accept("cannot watch cgroups under " + options.cgroupRoot() + " (" + e.getMessage()
                     + "): new containers are found by polling every " + options.resync().toMillis() + " ms");
         }
         for (var r : runtimes) {
-            r.client.watch(id -> worker.execute(() -> discover(id, null, 0)), id -> worker.execute(() -> checkGone(id)));
+            r.client.watch(id -> worker.execute(() -> guarded("looking up container " + id, () -> discover(id, null, 0))),
+                    id -> worker.execute(() -> guarded("checking container " + id, () -> checkGone(id))));
         }
     }
 
@@ -148,7 +149,7 @@ public final class ContainerCollection implements AutoCloseable {
             throw new IllegalStateException("container listing did not finish", e);
         }
         var period = options.resync().toMillis();
-        worker.scheduleWithFixedDelay(this::resync, period, period, TimeUnit.MILLISECONDS);
+        worker.scheduleWithFixedDelay(() -> guarded("re-listing containers", this::resync), period, period, TimeUnit.MILLISECONDS);
     }
 
     // ---- queries ----
@@ -286,9 +287,19 @@ public final class ContainerCollection implements AutoCloseable {
         }
     }
 
+    /** A failure in one task must not stop the worker's periodic re-listing (an executor drops a task that threw). */
+    private void guarded(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            options.warnings().accept(what + " failed: " + e);
+        }
+    }
+
     private void retry(String id, Path cgroupDir, int attempt) {
         if (attempt < RETRY_MS.length) {
-            worker.schedule(() -> discover(id, cgroupDir, attempt + 1), RETRY_MS[attempt], TimeUnit.MILLISECONDS);
+            worker.schedule(() -> guarded("looking up container " + id, () -> discover(id, cgroupDir, attempt + 1)),
+                    RETRY_MS[attempt], TimeUnit.MILLISECONDS);
         }
     }
 

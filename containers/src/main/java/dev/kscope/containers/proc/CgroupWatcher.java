@@ -26,10 +26,12 @@ public final class CgroupWatcher implements AutoCloseable {
     private final BiConsumer<String, Path> created;
     private final BiConsumer<String, Path> removed;
     private final Runnable overflow;
+    private final java.util.function.Consumer<String> problems;
     private final Thread thread;
 
-    private CgroupWatcher(Path root, BiConsumer<String, Path> created, BiConsumer<String, Path> removed, Runnable overflow)
-            throws IOException {
+    private CgroupWatcher(Path root, BiConsumer<String, Path> created, BiConsumer<String, Path> removed, Runnable overflow,
+                          java.util.function.Consumer<String> problems) throws IOException {
+        this.problems = problems;
         this.root = root;
         this.created = created;
         this.removed = removed;
@@ -44,9 +46,9 @@ public final class CgroupWatcher implements AutoCloseable {
      * controller's tree. Returns null when there is no cgroup file system to watch.
      */
     public static CgroupWatcher start(Path cgroupRoot, BiConsumer<String, Path> created, BiConsumer<String, Path> removed,
-                                      Runnable overflow) throws IOException {
+                                      Runnable overflow, java.util.function.Consumer<String> problems) throws IOException {
         var hierarchy = hierarchy(cgroupRoot);
-        return hierarchy == null ? null : new CgroupWatcher(hierarchy, created, removed, overflow);
+        return hierarchy == null ? null : new CgroupWatcher(hierarchy, created, removed, overflow, problems);
     }
 
     /** The hierarchy watched (and where {@code cgroup.procs} files are read). */
@@ -86,10 +88,14 @@ public final class CgroupWatcher implements AutoCloseable {
                     }
                     if (dir == null) continue;
                     var child = dir.resolve((Path) event.context());
-                    if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
-                        if (Files.isDirectory(child)) registerTree(child, true);
-                    } else {
-                        CgroupPaths.containerId(child.toString()).ifPresent(id -> removed.accept(id, child));
+                    try {
+                        if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
+                            if (Files.isDirectory(child)) registerTree(child, true);
+                        } else {
+                            CgroupPaths.containerId(child.toString()).ifPresent(id -> removed.accept(id, child));
+                        }
+                    } catch (RuntimeException e) {
+                        problems.accept("cgroup event for " + child + " failed (" + e + "); the next re-list catches up");
                     }
                 }
                 if (!key.reset()) dirs.remove(key);
@@ -97,7 +103,7 @@ public final class CgroupWatcher implements AutoCloseable {
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closed
         } catch (RuntimeException e) {
-            System.err.println("kscope: warning: cgroup watching stopped (" + e + "); new containers are found by polling");
+            problems.accept("cgroup watching stopped (" + e + "); new containers are found by re-listing only");
         }
     }
 
