@@ -222,6 +222,34 @@ public final class ContainerCollection implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /**
+     * Tells {@code listener} about the containers {@code selector} matches: first those running now (as {@code added}),
+     * then every change, with no gap between the two. What a kernel filter map of allowed mount namespaces needs.
+     * Returns the registered listener, for {@link #removeListener}.
+     */
+    public ContainerListener follow(ContainerSelector selector, ContainerListener listener) {
+        var filtered = new ContainerListener() {
+            @Override
+            public void added(Container c) {
+                if (selector.matches(c)) listener.added(c);
+            }
+
+            @Override
+            public void removed(Container c) {
+                if (selector.matches(c)) listener.removed(c);
+            }
+        };
+        // under the lock add() and remove() update the maps with: a container changing meanwhile is either in the
+        // snapshot or announced to the listener afterwards (possibly both: added() is idempotent for its users)
+        List<Container> now;
+        synchronized (this) {
+            listeners.add(filtered);
+            now = select(selector);
+        }
+        for (var c : now) listener.added(c);
+        return filtered;
+    }
+
     public void removeListener(ContainerListener listener) {
         listeners.remove(listener);
     }
