@@ -93,6 +93,29 @@ class PsCommandTest {
     }
 
     @Test
+    void watchPrintsTheCurrentContainersThenStartsAndStops() throws Exception {
+        var out = new java.io.PipedOutputStream();
+        var lines = new java.util.concurrent.LinkedBlockingQueue<String>();
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.io.PipedInputStream(out, 1 << 16), StandardCharsets.UTF_8));
+        Thread.ofPlatform().daemon().start(() -> in.lines().forEach(lines::add));
+        var oldOut = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        var ps = Thread.ofPlatform().start(() -> Kscope.execute("ps", "-w", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS));
+        try {
+            assertThat(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("EVENT").contains("CONTAINER ID");
+            assertThat(lines.poll(5, java.util.concurrent.TimeUnit.SECONDS)).startsWith("ADDED").contains(" web ");
+            var late = node.runPod(NS, "late", "main", "sleep", "3600");
+            assertThat(lines.poll(5, java.util.concurrent.TimeUnit.SECONDS)).startsWith("ADDED").contains(" late ");
+            node.removePod(late);
+            assertThat(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("REMOVED").contains(" late ");
+        } finally {
+            ps.interrupt();
+            ps.join(10_000);
+            System.setOut(oldOut);
+        }
+    }
+
+    @Test
     void badInputGetsOneLineNamingTheFix() {
         var r = kscope("ps", "--runtimes", "rkt");
         assertThat(r.exit()).isEqualTo(1);
