@@ -53,6 +53,8 @@ public final class ContainerCollection implements AutoCloseable {
     private final Map<Long, Container> byMntns = new ConcurrentHashMap<>();
     /** IDs a runtime said are not containers (pod sandboxes): not asked about again. */
     private final Set<String> notContainers = ConcurrentHashMap.newKeySet();
+    /** Containers the Kubernetes API has answered about (found or not), so they aren't asked about again. */
+    private final Set<String> enriched = ConcurrentHashMap.newKeySet();
     private final List<ContainerListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService worker;
     private final ExecutorService enrichment;
@@ -420,6 +422,12 @@ public final class ContainerCollection implements AutoCloseable {
                 if (c.runtime().equals(ProcDiscovery.RUNTIME) && !scanned.containsKey(c.id())) remove(c.id());
             }
         }
+        if (kubernetes != null && kubernetes.answering()) {
+            for (var c : byId.values()) {
+                if (c.inPod() && c.owner() == null && !enriched.contains(c.id())) enrichment.execute(() -> enrich(c));
+            }
+        }
+        if (notContainers.size() > 10_000) notContainers.clear(); // sandbox IDs of a long run: forget, re-ask
         // a runtime is back: containers found from /proc while it was away get their names now
         if (anyUp) {
             for (var c : List.copyOf(byId.values())) {
@@ -482,6 +490,7 @@ public final class ContainerCollection implements AutoCloseable {
 
     private void enrich(Container c) {
         var pod = kubernetes.pod(c);
+        if (kubernetes.answering()) enriched.add(c.id()); // else: retried by resync once the API is back
         if (pod.isEmpty()) return;
         var p = pod.get();
         var labels = new HashMap<>(p.labels());
@@ -498,6 +507,7 @@ public final class ContainerCollection implements AutoCloseable {
         synchronized (this) {
             old = byId.remove(id);
             if (old != null) byMntns.remove(old.mntns(), old);
+            enriched.remove(id);
         }
         if (old == null) return;
         for (var l : listeners) {

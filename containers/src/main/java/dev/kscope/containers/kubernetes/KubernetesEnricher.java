@@ -81,6 +81,11 @@ public final class KubernetesEnricher implements AutoCloseable {
         return Path.of(System.getProperty("user.home"), ".kube", "config");
     }
 
+    /** False while cooling down after the API failed to answer: lookups made now would return nothing. */
+    public boolean answering() {
+        return System.nanoTime() >= quietUntil;
+    }
+
     /** The pod of a container, from the API (cached per pod UID). Empty when unknown or the API is cooling down. */
     public Optional<PodInfo> pod(Container c) {
         if (!c.inPod()) return Optional.empty();
