@@ -46,6 +46,7 @@ class StartLatencyBenchmark {
             }
         });
         var kscope = new ArrayList<Double>();
+        double idleCpuPercent;
         var poll = new ArrayList<Double>();
         try (var collection = ContainerCollection.start(ContainerCollectionOptions.defaults()
                 .withRuntimes(new RuntimeEndpoint(RuntimeKind.CONTAINERD, node.criSocket()))
@@ -70,6 +71,13 @@ class StartLatencyBenchmark {
                     kscope.add(ms(kscopeSeen.get(pod.containerId()), pod.startReturnedNanos()));
                     poll.add(ms(pollSeen.get(pod.containerId()), pod.startReturnedNanos()));
                 }
+                poller.interrupt();
+                // idle cost with the pods running: resync every 2 s plus the cgroup watch (the JVM's own idle threads included)
+                var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+                var cpu0 = os.getProcessCpuTime();
+                var t0 = System.nanoTime();
+                Thread.sleep(10_000);
+                idleCpuPercent = 100.0 * (os.getProcessCpuTime() - cpu0) / (System.nanoTime() - t0);
             } finally {
                 poller.interrupt();
                 for (var pod : pods) node.removePod(pod);
@@ -81,8 +89,9 @@ class StartLatencyBenchmark {
                 kscope (cgroup inotify + CRI)      %-9s %-9s %s
                 CRI ListContainers poll every 1 s  %-9s %-9s %s
                 ratio of medians (poll / kscope): %s
+                idle CPU of the whole test JVM following %d running containers for 10 s: %.2f %% of one core
                 """.formatted(n, node.criSocket(), p(kscope, 50), p(kscope, 90), p(kscope, 100), p(poll, 50), p(poll, 90), p(poll, 100),
-                ratio(poll, kscope));
+                ratio(poll, kscope), n, idleCpuPercent);
         System.out.println(report);
     }
 
