@@ -70,14 +70,11 @@ public final class ContainerCollection implements AutoCloseable {
     /** A runtime and whether it answered last time (to warn once per outage). */
     private static final class Runtime {
         final RuntimeClient client;
-        final boolean explicit;
         volatile boolean up;
-        volatile boolean everUp;
         volatile boolean warned;
 
-        Runtime(RuntimeClient client, boolean explicit) {
+        Runtime(RuntimeClient client) {
             this.client = client;
-            this.explicit = explicit;
         }
     }
 
@@ -113,17 +110,16 @@ public final class ContainerCollection implements AutoCloseable {
     }
 
     private void connect() {
-        var explicit = !options.runtimes().isEmpty();
-        var endpoints = explicit ? options.runtimes()
+        var endpoints = !options.runtimes().isEmpty() ? options.runtimes()
                 : java.util.Arrays.stream(RuntimeKind.values()).map(RuntimeEndpoint::defaultFor).filter(e -> Files.exists(e.socket())).toList();
-        for (var endpoint : endpoints) runtimes.add(new Runtime(RuntimeClient.connect(endpoint), explicit));
+        for (var endpoint : endpoints) runtimes.add(new Runtime(RuntimeClient.connect(endpoint)));
         for (var r : runtimes) {
             try {
                 switch (r.client) {
                     case CriRuntime cri -> cri.version();
                     case DockerApiRuntime docker -> docker.version();
                 }
-                r.up = r.everUp = true;
+                r.up = true;
             } catch (RuntimeUnavailableException e) {
                 warnDown(r, e);
             }
@@ -199,6 +195,8 @@ public final class ContainerCollection implements AutoCloseable {
     public Optional<Container> resolve(long mntns, int pid) {
         var known = byMntns(mntns);
         if (known.isPresent() || mntns == hostMntns) return known;
+        // the PID may already belong to another process (PIDs wrap quickly): only trust it while its mntns matches
+        if (proc.mntns(pid).orElse(-1) != mntns) return Optional.empty();
         var path = CgroupPaths.containerPath(proc.cgroupLines(pid));
         var id = CgroupPaths.containerId(path);
         if (id.isEmpty()) return Optional.empty();
@@ -399,7 +397,6 @@ public final class ContainerCollection implements AutoCloseable {
                 if (r.warned) options.warnings().accept(r.client.name() + " at " + r.client.endpoint().socket() + " answers again: re-listing its containers");
                 r.warned = false;
             }
-            r.everUp = true;
             for (var id : running) discover(id, null, RETRY_MS.length - 3);
             for (var c : List.copyOf(byId.values())) {
                 if (c.runtime().equals(r.client.name()) && !running.contains(c.id())) checkGone(c.id());
