@@ -87,7 +87,7 @@ public final class ContainerCollection implements AutoCloseable {
         this.nodeName = options.nodeName() != null ? options.nodeName() : defaultNodeName();
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("kscope-containers").unstarted(r));
         this.kubernetes = KubernetesEnricher.create(options.kubernetes(), options.kubeconfig(), options.kubernetesClient(),
-                options.warnings()).orElse(null);
+                options.warnings(), options.kubernetesRetry()).orElse(null);
         this.enrichment = kubernetes == null ? null
                 : Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("kscope-kubernetes").unstarted(r));
     }

@@ -158,7 +158,7 @@ class ContainerCollectionTest {
         // no cgroup watching and a resync far away: the collection cannot have seen the new pod by itself
         var options = containerd(warnings).withResync(Duration.ofSeconds(60));
         options = new ContainerCollectionOptions(options.runtimes(), true, options.kubernetes(), null, null, options.resync(),
-                options.procRoot(), Path.of("/nonexistent-cgroup-root"), null, options.warnings());
+                options.procRoot(), Path.of("/nonexistent-cgroup-root"), null, options.warnings(), options.kubernetesRetry());
         try (var collection = ContainerCollection.start(options)) {
             var fresh = node.runPod(NS, "fresh", "main", "sleep", "3600");
             try {
