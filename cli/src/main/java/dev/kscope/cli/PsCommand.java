@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
 @Command(name = "ps",
+        mixinStandardHelpOptions = true,
         description = "List the containers on this node, from containerd, CRI-O, Docker or podman (or /proc when no runtime answers): "
                 + "runtime, container ID, name, image, pod, namespace, PID, mount and network namespace IDs.",
         footer = {"",
@@ -180,6 +181,6 @@ public final class PsCommand implements Callable<Integer> {
     }
 
     private static ObjectMapper yaml() {
-        return new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+        return new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
 }

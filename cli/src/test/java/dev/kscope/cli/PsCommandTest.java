@@ -79,9 +79,16 @@ class PsCommandTest {
         assertThat(json.get(0).get("podUid").asText()).isEqualTo(web.uid());
         assertThat(json.get(0).get("labels").get("io.kubernetes.pod.namespace").asText()).isEqualTo(NS);
         var yaml = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-o", "yaml");
-        assertThat(yaml.out()).contains("podName: \"web\"").contains("id: \"" + web.containerId() + "\"");
+        assertThat(yaml.out()).contains("podName: web").contains("id: " + web.containerId());
         var wide = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-o", "wide");
         assertThat(wide.out()).contains("POD UID").contains(web.uid()).contains(web.containerId());
+    }
+
+    @Test
+    void helpTeachesByExample() {
+        var r = kscope("ps", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("Examples:").contains("kscope ps -n shop -l app=web").contains("--containerd-socket");
     }
 
     @Test
