@@ -65,14 +65,22 @@ public final class CgroupWatcher implements AutoCloseable {
         return root;
     }
 
+    /**
+     * Watches {@code dir} and everything below it. Each directory is watched before its children are listed: a child
+     * created in between then shows up both as an event and in the listing (harmless), never in neither. Listing
+     * first would lose a subtree created in that gap, such as kubepods/besteffort on a fresh node.
+     */
     private void registerTree(Path dir, boolean announce) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (var d : walk.filter(Files::isDirectory).toList()) {
-                dirs.put(d.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE), d);
-                if (announce) CgroupPaths.containerId(d.toString()).ifPresent(id -> created.accept(id, d));
-            }
+        try {
+            dirs.put(dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE), dir);
         } catch (IOException | RuntimeException e) {
-            // the directory vanished while we walked it: its removal event follows
+            return; // the directory vanished: its removal event follows
+        }
+        if (announce) CgroupPaths.containerId(dir.toString()).ifPresent(id -> created.accept(id, dir));
+        try (Stream<Path> children = Files.list(dir)) {
+            for (var child : children.filter(Files::isDirectory).toList()) registerTree(child, announce);
+        } catch (IOException | RuntimeException e) {
+            // vanished while listing
         }
     }
 
