@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
 @Command(name = "ps",
+        mixinStandardHelpOptions = true,
         description = "List the containers on this node, from containerd, CRI-O, Docker or podman (or /proc when no runtime answers): "
                 + "runtime, container ID, name, image, pod, namespace, PID, mount and network namespace IDs.",
         footer = {"",
@@ -96,13 +97,11 @@ public final class PsCommand implements Callable<Integer> {
     }
 
     /** Like kubectl get -w: the current containers as ADDED, then ADDED/MODIFIED/REMOVED as they change, until interrupted. */
-    private void follow(ContainerCollection collection, dev.kscope.containers.ContainerSelector selector, String format, PrintStream out)
-            throws InterruptedException {
+    private void follow(ContainerCollection collection, dev.kscope.containers.ContainerSelector selector, String format, PrintStream out) {
         var shown = new java.util.HashSet<String>();
         var header = new boolean[]{format.equals("columns") || format.equals("wide")};
         var printer = new Object() {
             synchronized void print(String event, Container c) {
-                if (!selector.matches(c)) return;
                 if (event.equals("ADDED") && !shown.add(c.id())) event = "MODIFIED";
                 if (event.equals("REMOVED")) shown.remove(c.id());
                 try {
@@ -121,23 +120,23 @@ public final class PsCommand implements Callable<Integer> {
                 }
             }
         };
-        synchronized (printer) {
-            collection.addListener(new ContainerListener() {
-                @Override
-                public void added(Container c) {
-                    printer.print("ADDED", c);
-                }
+        if (collection.select(selector).isEmpty()) System.err.println(noneFound(selector, true));
+        collection.follow(selector, new ContainerListener() {
+            @Override
+            public void added(Container c) {
+                printer.print("ADDED", c);
+            }
 
-                @Override
-                public void removed(Container c) {
-                    printer.print("REMOVED", c);
-                }
-            });
-            var found = collection.select(selector);
-            if (found.isEmpty()) System.err.println(noneFound(selector, true));
-            for (var c : found) printer.print("ADDED", c);
+            @Override
+            public void removed(Container c) {
+                printer.print("REMOVED", c);
+            }
+        });
+        try {
+            new CountDownLatch(1).await(); // until Ctrl-C (or the embedding program interrupts us)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        new CountDownLatch(1).await(); // until Ctrl-C
     }
 
     private static List<Column> columns(String format) {
@@ -182,6 +181,6 @@ public final class PsCommand implements Callable<Integer> {
     }
 
     private static ObjectMapper yaml() {
-        return new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+        return new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
 }

@@ -79,9 +79,16 @@ class PsCommandTest {
         assertThat(json.get(0).get("podUid").asText()).isEqualTo(web.uid());
         assertThat(json.get(0).get("labels").get("io.kubernetes.pod.namespace").asText()).isEqualTo(NS);
         var yaml = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-o", "yaml");
-        assertThat(yaml.out()).contains("podName: \"web\"").contains("id: \"" + web.containerId() + "\"");
+        assertThat(yaml.out()).contains("podName: web").contains("id: " + web.containerId());
         var wide = kscope("ps", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS, "-o", "wide");
         assertThat(wide.out()).contains("POD UID").contains(web.uid()).contains(web.containerId());
+    }
+
+    @Test
+    void helpTeachesByExample() {
+        var r = kscope("ps", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("Examples:").contains("kscope ps -n shop -l app=web").contains("--containerd-socket");
     }
 
     @Test
@@ -90,6 +97,29 @@ class PsCommandTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).contains("No containers found matching pod nosuchpod in namespace " + NS);
+    }
+
+    @Test
+    void watchPrintsTheCurrentContainersThenStartsAndStops() throws Exception {
+        var out = new java.io.PipedOutputStream();
+        var lines = new java.util.concurrent.LinkedBlockingQueue<String>();
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.io.PipedInputStream(out, 1 << 16), StandardCharsets.UTF_8));
+        Thread.ofPlatform().daemon().start(() -> in.lines().forEach(lines::add));
+        var oldOut = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        var ps = Thread.ofPlatform().start(() -> Kscope.execute("ps", "-w", "--containerd-socket", socket(), "--no-kubernetes", "-n", NS));
+        try {
+            assertThat(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("EVENT").contains("CONTAINER ID");
+            assertThat(lines.poll(5, java.util.concurrent.TimeUnit.SECONDS)).startsWith("ADDED").contains(" web ");
+            var late = node.runPod(NS, "late", "main", "sleep", "3600");
+            assertThat(lines.poll(5, java.util.concurrent.TimeUnit.SECONDS)).startsWith("ADDED").contains(" late ");
+            node.removePod(late);
+            assertThat(lines.poll(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("REMOVED").contains(" late ");
+        } finally {
+            ps.interrupt();
+            ps.join(10_000);
+            System.setOut(oldOut);
+        }
     }
 
     @Test

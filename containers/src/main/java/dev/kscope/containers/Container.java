@@ -16,7 +16,7 @@ public record Container(String runtime, String id, String name, String image, St
                         Owner owner, String node) {
 
     public Container {
-        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(labels)); // sorted: stable output
         name = name == null ? "" : name;
         image = image == null ? "" : image;
         podName = podName == null ? "" : podName;

@@ -53,6 +53,8 @@ public final class ContainerCollection implements AutoCloseable {
     private final Map<Long, Container> byMntns = new ConcurrentHashMap<>();
     /** IDs a runtime said are not containers (pod sandboxes): not asked about again. */
     private final Set<String> notContainers = ConcurrentHashMap.newKeySet();
+    /** Containers the Kubernetes API has answered about (found or not), so they aren't asked about again. */
+    private final Set<String> enriched = ConcurrentHashMap.newKeySet();
     private final List<ContainerListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService worker;
     private final ExecutorService enrichment;
@@ -68,14 +70,11 @@ public final class ContainerCollection implements AutoCloseable {
     /** A runtime and whether it answered last time (to warn once per outage). */
     private static final class Runtime {
         final RuntimeClient client;
-        final boolean explicit;
         volatile boolean up;
-        volatile boolean everUp;
         volatile boolean warned;
 
-        Runtime(RuntimeClient client, boolean explicit) {
+        Runtime(RuntimeClient client) {
             this.client = client;
-            this.explicit = explicit;
         }
     }
 
@@ -88,7 +87,7 @@ public final class ContainerCollection implements AutoCloseable {
         this.nodeName = options.nodeName() != null ? options.nodeName() : defaultNodeName();
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("kscope-containers").unstarted(r));
         this.kubernetes = KubernetesEnricher.create(options.kubernetes(), options.kubeconfig(), options.kubernetesClient(),
-                options.warnings()).orElse(null);
+                options.warnings(), options.kubernetesRetry()).orElse(null);
         this.enrichment = kubernetes == null ? null
                 : Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("kscope-kubernetes").unstarted(r));
     }
@@ -111,17 +110,16 @@ public final class ContainerCollection implements AutoCloseable {
     }
 
     private void connect() {
-        var explicit = !options.runtimes().isEmpty();
-        var endpoints = explicit ? options.runtimes()
+        var endpoints = !options.runtimes().isEmpty() ? options.runtimes()
                 : java.util.Arrays.stream(RuntimeKind.values()).map(RuntimeEndpoint::defaultFor).filter(e -> Files.exists(e.socket())).toList();
-        for (var endpoint : endpoints) runtimes.add(new Runtime(RuntimeClient.connect(endpoint), explicit));
+        for (var endpoint : endpoints) runtimes.add(new Runtime(RuntimeClient.connect(endpoint)));
         for (var r : runtimes) {
             try {
                 switch (r.client) {
                     case CriRuntime cri -> cri.version();
                     case DockerApiRuntime docker -> docker.version();
                 }
-                r.up = r.everUp = true;
+                r.up = true;
             } catch (RuntimeUnavailableException e) {
                 warnDown(r, e);
             }
@@ -129,15 +127,16 @@ public final class ContainerCollection implements AutoCloseable {
         cgroupHierarchy = CgroupWatcher.hierarchy(options.cgroupRoot());
         try {
             cgroupWatcher = CgroupWatcher.start(options.cgroupRoot(),
-                    (id, dir) -> worker.execute(() -> discover(id, dir, 0)),
-                    (id, dir) -> worker.execute(() -> checkGone(id)),
-                    () -> worker.execute(this::resync));
+                    (id, dir) -> worker.execute(() -> guarded("looking up container " + id, () -> discover(id, dir, 0))),
+                    (id, dir) -> worker.execute(() -> guarded("checking container " + id, () -> checkGone(id))),
+                    () -> worker.execute(() -> guarded("re-listing containers", this::resync)), options.warnings());
         } catch (IOException e) {
             options.warnings().accept("cannot watch cgroups under " + options.cgroupRoot() + " (" + e.getMessage()
                     + "): new containers are found by polling every " + options.resync().toMillis() + " ms");
         }
         for (var r : runtimes) {
-            r.client.watch(id -> worker.execute(() -> discover(id, null, 0)), id -> worker.execute(() -> checkGone(id)));
+            r.client.watch(id -> worker.execute(() -> guarded("looking up container " + id, () -> discover(id, null, 0))),
+                    id -> worker.execute(() -> guarded("checking container " + id, () -> checkGone(id))));
         }
     }
 
@@ -148,7 +147,7 @@ public final class ContainerCollection implements AutoCloseable {
             throw new IllegalStateException("container listing did not finish", e);
         }
         var period = options.resync().toMillis();
-        worker.scheduleWithFixedDelay(this::resync, period, period, TimeUnit.MILLISECONDS);
+        worker.scheduleWithFixedDelay(() -> guarded("re-listing containers", this::resync), period, period, TimeUnit.MILLISECONDS);
     }
 
     // ---- queries ----
@@ -196,6 +195,8 @@ public final class ContainerCollection implements AutoCloseable {
     public Optional<Container> resolve(long mntns, int pid) {
         var known = byMntns(mntns);
         if (known.isPresent() || mntns == hostMntns) return known;
+        // the PID may already belong to another process (PIDs wrap quickly): only trust it while its mntns matches
+        if (proc.mntns(pid).orElse(-1) != mntns) return Optional.empty();
         var path = CgroupPaths.containerPath(proc.cgroupLines(pid));
         var id = CgroupPaths.containerId(path);
         if (id.isEmpty()) return Optional.empty();
@@ -219,6 +220,34 @@ public final class ContainerCollection implements AutoCloseable {
 
     public void addListener(ContainerListener listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Tells {@code listener} about the containers {@code selector} matches: first those running now (as {@code added}),
+     * then every change, with no gap between the two. What a kernel filter map of allowed mount namespaces needs.
+     * Returns the registered listener, for {@link #removeListener}.
+     */
+    public ContainerListener follow(ContainerSelector selector, ContainerListener listener) {
+        var filtered = new ContainerListener() {
+            @Override
+            public void added(Container c) {
+                if (selector.matches(c)) listener.added(c);
+            }
+
+            @Override
+            public void removed(Container c) {
+                if (selector.matches(c)) listener.removed(c);
+            }
+        };
+        // under the lock add() and remove() update the maps with: a container changing meanwhile is either in the
+        // snapshot or announced to the listener afterwards (possibly both: added() is idempotent for its users)
+        List<Container> now;
+        synchronized (this) {
+            listeners.add(filtered);
+            now = select(selector);
+        }
+        for (var c : now) listener.added(c);
+        return filtered;
     }
 
     public void removeListener(ContainerListener listener) {
@@ -286,9 +315,19 @@ public final class ContainerCollection implements AutoCloseable {
         }
     }
 
+    /** A failure in one task must not stop the worker's periodic re-listing (an executor drops a task that threw). */
+    private void guarded(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            options.warnings().accept(what + " failed: " + e);
+        }
+    }
+
     private void retry(String id, Path cgroupDir, int attempt) {
         if (attempt < RETRY_MS.length) {
-            worker.schedule(() -> discover(id, cgroupDir, attempt + 1), RETRY_MS[attempt], TimeUnit.MILLISECONDS);
+            worker.schedule(() -> guarded("looking up container " + id, () -> discover(id, cgroupDir, attempt + 1)),
+                    RETRY_MS[attempt], TimeUnit.MILLISECONDS);
         }
     }
 
@@ -358,7 +397,6 @@ public final class ContainerCollection implements AutoCloseable {
                 if (r.warned) options.warnings().accept(r.client.name() + " at " + r.client.endpoint().socket() + " answers again: re-listing its containers");
                 r.warned = false;
             }
-            r.everUp = true;
             for (var id : running) discover(id, null, RETRY_MS.length - 3);
             for (var c : List.copyOf(byId.values())) {
                 if (c.runtime().equals(r.client.name()) && !running.contains(c.id())) checkGone(c.id());
@@ -381,6 +419,12 @@ public final class ContainerCollection implements AutoCloseable {
                 if (c.runtime().equals(ProcDiscovery.RUNTIME) && !scanned.containsKey(c.id())) remove(c.id());
             }
         }
+        if (kubernetes != null && kubernetes.answering()) {
+            for (var c : byId.values()) {
+                if (c.inPod() && c.owner() == null && !enriched.contains(c.id())) enrichment.execute(() -> enrich(c));
+            }
+        }
+        if (notContainers.size() > 10_000) notContainers.clear(); // sandbox IDs of a long run: forget, re-ask
         // a runtime is back: containers found from /proc while it was away get their names now
         if (anyUp) {
             for (var c : List.copyOf(byId.values())) {
@@ -443,6 +487,7 @@ public final class ContainerCollection implements AutoCloseable {
 
     private void enrich(Container c) {
         var pod = kubernetes.pod(c);
+        if (kubernetes.answering()) enriched.add(c.id()); // else: retried by resync once the API is back
         if (pod.isEmpty()) return;
         var p = pod.get();
         var labels = new HashMap<>(p.labels());
@@ -459,6 +504,7 @@ public final class ContainerCollection implements AutoCloseable {
         synchronized (this) {
             old = byId.remove(id);
             if (old != null) byMntns.remove(old.mntns(), old);
+            enriched.remove(id);
         }
         if (old == null) return;
         for (var l : listeners) {

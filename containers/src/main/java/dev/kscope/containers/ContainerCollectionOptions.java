@@ -21,10 +21,12 @@ import java.util.function.Consumer;
  * @param cgroupRoot     the host's /sys/fs/cgroup
  * @param nodeName       the node name put on containers when the API does not say; null: $NODE_NAME or the hostname
  * @param warnings       where one-line warnings go (default: stderr, prefixed {@code kscope: warning: })
+ * @param kubernetesRetry after the API server failed to answer, how long to leave it alone (default 60 s)
  */
 public record ContainerCollectionOptions(List<RuntimeEndpoint> runtimes, boolean procFallback, KubernetesMode kubernetes,
                                          Path kubeconfig, KubernetesClient kubernetesClient, Duration resync, Path procRoot,
-                                         Path cgroupRoot, String nodeName, Consumer<String> warnings) {
+                                         Path cgroupRoot, String nodeName, Consumer<String> warnings,
+                                         Duration kubernetesRetry) {
 
     public enum KubernetesMode { AUTO, ON, OFF }
 
@@ -34,11 +36,12 @@ public record ContainerCollectionOptions(List<RuntimeEndpoint> runtimes, boolean
 
     public static ContainerCollectionOptions defaults() {
         return new ContainerCollectionOptions(List.of(), true, KubernetesMode.AUTO, null, null, Duration.ofSeconds(2),
-                Path.of("/proc"), Path.of("/sys/fs/cgroup"), null, w -> System.err.println("kscope: warning: " + w));
+                Path.of("/proc"), Path.of("/sys/fs/cgroup"), null, w -> System.err.println("kscope: warning: " + w),
+                Duration.ofSeconds(60));
     }
 
     public ContainerCollectionOptions withRuntimes(List<RuntimeEndpoint> r) {
-        return new ContainerCollectionOptions(r, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings);
+        return new ContainerCollectionOptions(r, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings, kubernetesRetry);
     }
 
     public ContainerCollectionOptions withRuntimes(RuntimeEndpoint... r) {
@@ -46,26 +49,30 @@ public record ContainerCollectionOptions(List<RuntimeEndpoint> runtimes, boolean
     }
 
     public ContainerCollectionOptions withProcFallback(boolean on) {
-        return new ContainerCollectionOptions(runtimes, on, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings);
+        return new ContainerCollectionOptions(runtimes, on, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings, kubernetesRetry);
     }
 
     public ContainerCollectionOptions withKubernetes(KubernetesMode mode, Path kubeconfigFile) {
-        return new ContainerCollectionOptions(runtimes, procFallback, mode, kubeconfigFile, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings);
+        return new ContainerCollectionOptions(runtimes, procFallback, mode, kubeconfigFile, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings, kubernetesRetry);
     }
 
     public ContainerCollectionOptions withKubernetesClient(KubernetesClient client) {
-        return new ContainerCollectionOptions(runtimes, procFallback, KubernetesMode.ON, kubeconfig, client, resync, procRoot, cgroupRoot, nodeName, warnings);
+        return new ContainerCollectionOptions(runtimes, procFallback, KubernetesMode.ON, kubeconfig, client, resync, procRoot, cgroupRoot, nodeName, warnings, kubernetesRetry);
     }
 
     public ContainerCollectionOptions withResync(Duration d) {
-        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, d, procRoot, cgroupRoot, nodeName, warnings);
+        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, d, procRoot, cgroupRoot, nodeName, warnings, kubernetesRetry);
     }
 
     public ContainerCollectionOptions withNodeName(String name) {
-        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, name, warnings);
+        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, name, warnings, kubernetesRetry);
+    }
+
+    public ContainerCollectionOptions withKubernetesRetry(Duration d) {
+        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, warnings, d);
     }
 
     public ContainerCollectionOptions withWarnings(Consumer<String> w) {
-        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, w);
+        return new ContainerCollectionOptions(runtimes, procFallback, kubernetes, kubeconfig, kubernetesClient, resync, procRoot, cgroupRoot, nodeName, w, kubernetesRetry);
     }
 }

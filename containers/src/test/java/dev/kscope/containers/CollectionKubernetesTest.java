@@ -75,6 +75,29 @@ class CollectionKubernetesTest {
     }
 
     @Test
+    void enrichmentCatchesUpWhenTheApiServerAnswersAgain() throws Exception {
+        var node = TestNode.shared();
+        var pod = node.runPod(NS, "db-0", "postgres", "sleep", "3600");
+        try {
+            var path = "/api/v1/namespaces/" + NS + "/pods/db-0";
+            server.expect().get().withPath(path).andReturn(403, "pods \"db-0\" is forbidden").once(); // not retried by the client, unlike 5xx
+            server.expect().get().withPath(path).andReturn(200, new PodBuilder().withNewMetadata().withName("db-0").withNamespace(NS)
+                    .withUid(pod.uid()).withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("StatefulSet")
+                            .withName("db").withUid("ss-1").withController(true).build())
+                    .endMetadata().withNewSpec().withNodeName("node-3").endSpec().build()).always();
+            var warnings = new CopyOnWriteArrayList<String>();
+            try (var collection = ContainerCollection.start(options(warnings).withKubernetesClient(client)
+                    .withKubernetesRetry(Duration.ofMillis(700)))) {
+                awaitUntil(() -> collection.byId(pod.containerId()).map(c -> c.owner() != null).orElse(false), Duration.ofSeconds(5));
+                assertThat(collection.byId(pod.containerId()).orElseThrow().owner()).isEqualTo(new Container.Owner("StatefulSet", "db"));
+                assertThat(warnings).singleElement().asString().contains("failed (").contains("next try in 0 s");
+            }
+        } finally {
+            node.removePod(pod);
+        }
+    }
+
+    @Test
     void apiServerDownLeavesEverythingElseWorkingWithOneWarning() throws Exception {
         var node = TestNode.shared();
         var pod = node.runPod(NS, "lonely", "main", "sleep", "3600");
@@ -94,7 +117,7 @@ class CollectionKubernetesTest {
                 } finally {
                     node.removePod(late);
                 }
-                assertThat(warnings).singleElement().asString().contains("Kubernetes API at https://127.0.0.1:23002").contains("does not answer");
+                assertThat(warnings).singleElement().asString().contains("Kubernetes API at https://127.0.0.1:23002").contains("failed (");
             }
         } finally {
             node.removePod(pod);

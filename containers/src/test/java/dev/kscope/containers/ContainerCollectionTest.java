@@ -127,12 +127,38 @@ class ContainerCollectionTest {
     }
 
     @Test
+    void followDeliversTheMatchingContainersNowAndLaterOnly() throws Exception {
+        var warnings = new CopyOnWriteArrayList<String>();
+        var seen = new CopyOnWriteArrayList<String>();
+        try (var collection = ContainerCollection.start(containerd(warnings))) {
+            collection.follow(new ContainerSelector(NS, null, null, ContainerSelector.parseLabels("app in (web,web2)"), false),
+                    new ContainerListener() {
+                        public void added(Container c) {
+                            seen.add("+" + c.podName());
+                        }
+
+                        public void removed(Container c) {
+                            seen.add("-" + c.podName());
+                        }
+                    });
+            assertThat(seen).containsExactly("+web");
+            var other = node.runPod(NS, "other", "main", "sleep", "3600");
+            var web2 = node.runPod(NS, "web2", "main", "sleep", "3600");
+            awaitUntil(() -> seen.contains("+web2"), Duration.ofSeconds(3));
+            node.removePod(web2);
+            node.removePod(other);
+            awaitUntil(() -> seen.contains("-web2"), Duration.ofSeconds(5));
+            assertThat(seen).containsExactly("+web", "+web2", "-web2");
+        }
+    }
+
+    @Test
     void resolveAsksTheRuntimeForAnEventFromAContainerNotKnownYet() throws Exception {
         var warnings = new CopyOnWriteArrayList<String>();
         // no cgroup watching and a resync far away: the collection cannot have seen the new pod by itself
         var options = containerd(warnings).withResync(Duration.ofSeconds(60));
         options = new ContainerCollectionOptions(options.runtimes(), true, options.kubernetes(), null, null, options.resync(),
-                options.procRoot(), Path.of("/nonexistent-cgroup-root"), null, options.warnings());
+                options.procRoot(), Path.of("/nonexistent-cgroup-root"), null, options.warnings(), options.kubernetesRetry());
         try (var collection = ContainerCollection.start(options)) {
             var fresh = node.runPod(NS, "fresh", "main", "sleep", "3600");
             try {

@@ -13,6 +13,7 @@ import dev.kscope.cri.v1.KeyValue;
 import dev.kscope.cri.v1.LinuxContainerConfig;
 import dev.kscope.cri.v1.LinuxContainerSecurityContext;
 import dev.kscope.cri.v1.LinuxPodSandboxConfig;
+import dev.kscope.cri.v1.Mount;
 import dev.kscope.cri.v1.ListPodSandboxRequest;
 import dev.kscope.cri.v1.NamespaceOption;
 import dev.kscope.cri.v1.PodSandboxConfig;
@@ -103,15 +104,39 @@ public final class TestNode {
 
     // ---- pods ----
 
-    /** What a test asks for: one pod with one container, like a single-container Deployment's pod. */
-    public record PodSpec(String namespace, String name, String container, List<String> command, Map<String, String> labels) {
+    /**
+     * What a test asks for: one pod with one container, like a single-container Deployment's pod.
+     *
+     * @param env    extra environment variables ({@code POD_NAME} is always set)
+     * @param mounts host path → container path, bind-mounted read-only (e.g. a test server binary)
+     */
+    public record PodSpec(String namespace, String name, String container, List<String> command, Map<String, String> labels,
+                          Map<String, String> env, Map<String, String> mounts) {
         public PodSpec {
             labels = Map.copyOf(labels);
             command = List.copyOf(command);
+            env = Map.copyOf(env);
+            mounts = Map.copyOf(mounts);
+        }
+
+        public PodSpec(String namespace, String name, String container, List<String> command, Map<String, String> labels) {
+            this(namespace, name, container, command, labels, Map.of(), Map.of());
         }
 
         public static PodSpec of(String namespace, String name, String container, String... command) {
             return new PodSpec(namespace, name, container, List.of(command), Map.of("app", name));
+        }
+
+        public PodSpec withEnv(String key, String value) {
+            var e = new HashMap<>(env);
+            e.put(key, value);
+            return new PodSpec(namespace, name, container, command, labels, e, mounts);
+        }
+
+        public PodSpec withMount(String hostPath, String containerPath) {
+            var m = new HashMap<>(mounts);
+            m.put(hostPath, containerPath);
+            return new PodSpec(namespace, name, container, command, labels, env, m);
         }
     }
 
@@ -158,6 +183,9 @@ public final class TestNode {
                 .setLogPath(spec.container() + "/0.log")
                 .putAllLabels(containerLabels)
                 .addEnvs(KeyValue.newBuilder().setKey("POD_NAME").setValue(spec.name()))
+                .addAllEnvs(spec.env().entrySet().stream().map(e -> KeyValue.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build()).toList())
+                .addAllMounts(spec.mounts().entrySet().stream().map(m -> Mount.newBuilder().setHostPath(m.getKey())
+                        .setContainerPath(m.getValue()).setReadonly(true).build()).toList())
                 .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
                         .setNamespaceOptions(NamespaceOption.newBuilder().setPid(1)))) // pid: CONTAINER, like kubelet
                 .build();

@@ -32,6 +32,23 @@ class TestNodeTest {
     }
 
     @Test
+    void podsGetEnvAndReadOnlyHostMounts() throws Exception {
+        var node = TestNode.shared();
+        var dir = Files.createTempDirectory("containers-testnode");
+        Files.writeString(dir.resolve("hello.txt"), "from the host\n");
+        var pod = node.runPod(TestNode.PodSpec.of("containers-testnode", "env", "main", "sleep", "3600")
+                .withEnv("GREETING", "hi").withMount(dir.toString(), "/data"));
+        try {
+            var r = node.exec(pod.containerId(), "sh", "-c", "echo $GREETING; cat /data/hello.txt; touch /data/x 2>/dev/null || echo ro");
+            assertThat(r.stdout()).isEqualTo("hi\nfrom the host\nro\n");
+        } finally {
+            node.removePod(pod);
+            Files.delete(dir.resolve("hello.txt"));
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void podmanServesTheDockerApi() throws Exception {
         var podman = TestNode.shared().podman();
         var id = podman.run("containers-testnode-sleep", Map.of("app", "sleeper"), "sleep", "3600");

@@ -22,10 +22,9 @@ import java.util.function.Consumer;
  * Adds what only the Kubernetes API knows to a container: the workload owning its pod (a Deployment through its
  * ReplicaSet, a StatefulSet, DaemonSet, or a CronJob through its Job), the node, and, for containers found from /proc
  * alone, the pod's name, namespace and labels from its UID. When the API does not answer: one warning, then no call
- * for {@link #COOL_DOWN}, so a dead API server costs nothing and floods nothing.
+ * for the cool-down (60 s by default), so a dead API server costs nothing and floods nothing.
  */
 public final class KubernetesEnricher implements AutoCloseable {
-    static final Duration COOL_DOWN = Duration.ofSeconds(60);
 
     /** What the API says about a pod. */
     public record PodInfo(String name, String namespace, String uid, Map<String, String> labels, Container.Owner owner, String node) {
@@ -34,13 +33,15 @@ public final class KubernetesEnricher implements AutoCloseable {
     private final KubernetesClient client;
     private final boolean ownsClient;
     private final Consumer<String> warnings;
+    private final Duration coolDown;
     private final Map<String, PodInfo> byUid = new ConcurrentHashMap<>();
     private final Map<String, Container.Owner> owners = new ConcurrentHashMap<>();
     private volatile long quietUntil;
     private volatile boolean warned;
     private volatile long podsListedAt;
 
-    KubernetesEnricher(KubernetesClient client, boolean ownsClient, Consumer<String> warnings) {
+    KubernetesEnricher(KubernetesClient client, boolean ownsClient, Consumer<String> warnings, Duration coolDown) {
+        this.coolDown = coolDown;
         this.client = client;
         this.ownsClient = ownsClient;
         this.warnings = warnings;
@@ -48,8 +49,13 @@ public final class KubernetesEnricher implements AutoCloseable {
 
     /** An enricher, or empty when the mode is OFF or (AUTO) there is no configuration to reach an API server with. */
     public static Optional<KubernetesEnricher> create(KubernetesMode mode, Path kubeconfig, KubernetesClient client, Consumer<String> warnings) {
+        return create(mode, kubeconfig, client, warnings, Duration.ofSeconds(60));
+    }
+
+    public static Optional<KubernetesEnricher> create(KubernetesMode mode, Path kubeconfig, KubernetesClient client, Consumer<String> warnings,
+                                                      Duration coolDown) {
         if (mode == KubernetesMode.OFF) return Optional.empty();
-        if (client != null) return Optional.of(new KubernetesEnricher(client, false, warnings));
+        if (client != null) return Optional.of(new KubernetesEnricher(client, false, warnings, coolDown));
         var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
         var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
                 && Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
@@ -68,7 +74,7 @@ public final class KubernetesEnricher implements AutoCloseable {
             config.setConnectionTimeout(2000);
             config.setRequestTimeout(3000);
             config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
-            return Optional.of(new KubernetesEnricher(new KubernetesClientBuilder().withConfig(config).build(), true, warnings));
+            return Optional.of(new KubernetesEnricher(new KubernetesClientBuilder().withConfig(config).build(), true, warnings, coolDown));
         } catch (RuntimeException e) {
             warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (Kubernetes owner and node enrichment is off)");
             return Optional.empty();
@@ -79,6 +85,11 @@ public final class KubernetesEnricher implements AutoCloseable {
         var env = System.getenv("KUBECONFIG");
         if (env != null && !env.isBlank()) return Path.of(env.split(":")[0]);
         return Path.of(System.getProperty("user.home"), ".kube", "config");
+    }
+
+    /** False while cooling down after the API failed to answer: lookups made now would return nothing. */
+    public boolean answering() {
+        return System.nanoTime() >= quietUntil;
     }
 
     /** The pod of a container, from the API (cached per pod UID). Empty when unknown or the API is cooling down. */
@@ -94,16 +105,16 @@ public final class KubernetesEnricher implements AutoCloseable {
                 return Optional.of(remember(pod));
             }
             // found from /proc: only the UID is known; one list of all pods fills the cache (at most every cool-down)
-            if (System.nanoTime() - podsListedAt < COOL_DOWN.toNanos() && podsListedAt != 0) return Optional.empty();
+            if (System.nanoTime() - podsListedAt < coolDown.toNanos() && podsListedAt != 0) return Optional.empty();
             podsListedAt = System.nanoTime();
             for (var pod : client.pods().inAnyNamespace().list().getItems()) remember(pod);
             return Optional.ofNullable(byUid.get(c.podUid()));
         } catch (RuntimeException e) {
-            quietUntil = System.nanoTime() + COOL_DOWN.toNanos();
+            quietUntil = System.nanoTime() + coolDown.toNanos();
             if (!warned) {
                 warned = true;
-                warnings.accept("Kubernetes API at " + client.getMasterUrl() + " does not answer (" + rootMessage(e)
-                        + "): containers are listed without owner and node; next try in " + COOL_DOWN.toSeconds() + " s");
+                warnings.accept("Kubernetes API at " + client.getMasterUrl() + " failed (" + rootMessage(e)
+                        + "): containers are listed without owner and node; next try in " + coolDown.toSeconds() + " s");
             }
             return Optional.empty();
         }

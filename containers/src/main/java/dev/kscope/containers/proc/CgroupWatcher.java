@@ -26,10 +26,12 @@ public final class CgroupWatcher implements AutoCloseable {
     private final BiConsumer<String, Path> created;
     private final BiConsumer<String, Path> removed;
     private final Runnable overflow;
+    private final java.util.function.Consumer<String> problems;
     private final Thread thread;
 
-    private CgroupWatcher(Path root, BiConsumer<String, Path> created, BiConsumer<String, Path> removed, Runnable overflow)
-            throws IOException {
+    private CgroupWatcher(Path root, BiConsumer<String, Path> created, BiConsumer<String, Path> removed, Runnable overflow,
+                          java.util.function.Consumer<String> problems) throws IOException {
+        this.problems = problems;
         this.root = root;
         this.created = created;
         this.removed = removed;
@@ -44,9 +46,9 @@ public final class CgroupWatcher implements AutoCloseable {
      * controller's tree. Returns null when there is no cgroup file system to watch.
      */
     public static CgroupWatcher start(Path cgroupRoot, BiConsumer<String, Path> created, BiConsumer<String, Path> removed,
-                                      Runnable overflow) throws IOException {
+                                      Runnable overflow, java.util.function.Consumer<String> problems) throws IOException {
         var hierarchy = hierarchy(cgroupRoot);
-        return hierarchy == null ? null : new CgroupWatcher(hierarchy, created, removed, overflow);
+        return hierarchy == null ? null : new CgroupWatcher(hierarchy, created, removed, overflow, problems);
     }
 
     /** The hierarchy watched (and where {@code cgroup.procs} files are read). */
@@ -63,14 +65,22 @@ public final class CgroupWatcher implements AutoCloseable {
         return root;
     }
 
+    /**
+     * Watches {@code dir} and everything below it. Each directory is watched before its children are listed: a child
+     * created in between then shows up both as an event and in the listing (harmless), never in neither. Listing
+     * first would lose a subtree created in that gap, such as kubepods/besteffort on a fresh node.
+     */
     private void registerTree(Path dir, boolean announce) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (var d : walk.filter(Files::isDirectory).toList()) {
-                dirs.put(d.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE), d);
-                if (announce) CgroupPaths.containerId(d.toString()).ifPresent(id -> created.accept(id, d));
-            }
+        try {
+            dirs.put(dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE), dir);
         } catch (IOException | RuntimeException e) {
-            // the directory vanished while we walked it: its removal event follows
+            return; // the directory vanished: its removal event follows
+        }
+        if (announce) CgroupPaths.containerId(dir.toString()).ifPresent(id -> created.accept(id, dir));
+        try (Stream<Path> children = Files.list(dir)) {
+            for (var child : children.filter(Files::isDirectory).toList()) registerTree(child, announce);
+        } catch (IOException | RuntimeException e) {
+            // vanished while listing
         }
     }
 
@@ -86,10 +96,14 @@ public final class CgroupWatcher implements AutoCloseable {
                     }
                     if (dir == null) continue;
                     var child = dir.resolve((Path) event.context());
-                    if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
-                        if (Files.isDirectory(child)) registerTree(child, true);
-                    } else {
-                        CgroupPaths.containerId(child.toString()).ifPresent(id -> removed.accept(id, child));
+                    try {
+                        if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
+                            if (Files.isDirectory(child)) registerTree(child, true);
+                        } else {
+                            CgroupPaths.containerId(child.toString()).ifPresent(id -> removed.accept(id, child));
+                        }
+                    } catch (RuntimeException e) {
+                        problems.accept("cgroup event for " + child + " failed (" + e + "); the next re-list catches up");
                     }
                 }
                 if (!key.reset()) dirs.remove(key);
@@ -97,7 +111,7 @@ public final class CgroupWatcher implements AutoCloseable {
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closed
         } catch (RuntimeException e) {
-            System.err.println("kscope: warning: cgroup watching stopped (" + e + "); new containers are found by polling");
+            problems.accept("cgroup watching stopped (" + e + "); new containers are found by re-listing only");
         }
     }
 

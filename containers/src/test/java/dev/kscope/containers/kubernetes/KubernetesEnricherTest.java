@@ -99,7 +99,7 @@ class KubernetesEnricherTest {
             for (int i = 0; i < 100; i++) assertThat(enricher.pod(container("shop", "web" + i, UUID.randomUUID().toString()))).isEmpty();
             assertThat((System.nanoTime() - start) / 1_000_000).as("ms for 100 lookups while cooling down").isLessThan(200);
             assertThat(warnings).hasSize(1);
-            assertThat(warnings.getFirst()).contains("https://127.0.0.1:23001").contains("does not answer").contains("next try in 60 s");
+            assertThat(warnings.getFirst()).contains("https://127.0.0.1:23001").contains("failed (").contains("next try in 60 s");
         }
     }
 
