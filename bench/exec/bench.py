@@ -96,24 +96,38 @@ def run_storm(gen, workers, seconds):
     return int(sh(gen, str(workers), str(seconds)).strip())
 
 
+def storm_stats(tracer, gen, workers, seconds, progs, marker_count):
+    """One storm under a running tracer: execs, tracer CPU and BPF run time over it, events delivered for it."""
+    pid = tracer.proc.pid
+    ns0, _ = bpf_stats(progs)
+    cpu0 = cpu_seconds(pid)
+    before = marker_count()
+    execs = run_storm(gen, workers, seconds)
+    time.sleep(1.0)  # let the tracer drain
+    cpu1 = cpu_seconds(pid)
+    ns1, _ = bpf_stats(progs)
+    delivered = marker_count() - before
+    return dict(execs=execs, rate=execs / seconds, delivered=delivered,
+                cpu_us=(cpu1 - cpu0) * 1e6 / max(delivered, 1), bpf_us=(ns1 - ns0) / 1e3 / max(execs, 1))
+
+
 def measure(tracer, gen, workers, seconds, tmp):
+    """Two storms under one tracer: the first pays for any warm-up (JIT), the second shows the steady state."""
     out = os.path.join(tmp, f"{tracer.name}-{workers}.out")
     before = tracepoint_prog_ids()
     tracer.start(out)
     launch = tracer.wait_ready()
     time.sleep(0.5)
-    pid = tracer.proc.pid
     progs = tracepoint_prog_ids() - before
-    ns0, cnt0 = bpf_stats(progs)
-    cpu0 = cpu_seconds(pid)
-    execs = run_storm(gen, workers, seconds)
-    time.sleep(1.0)  # let the tracer drain
-    cpu1 = cpu_seconds(pid)
-    ns1, cnt1 = bpf_stats(progs)
-    rss = peak_rss_mb(pid)
+
+    def marker_count():
+        with open(out, errors="replace") as f:
+            return sum(1 for line in f if "kscope-bench" in line)
+
+    cold = storm_stats(tracer, gen, workers, seconds, progs, marker_count)
+    warm = storm_stats(tracer, gen, workers, seconds, progs, marker_count)
+    rss = peak_rss_mb(tracer.proc.pid)
     tracer.stop()
-    with open(out, errors="replace") as f:
-        delivered = sum(1 for line in f if "kscope-bench" in line)
     with open(out + ".err", errors="replace") as f:
         err = f.read()
     with open(out, errors="replace") as f:
@@ -121,9 +135,11 @@ def measure(tracer, gen, workers, seconds, tmp):
     lost_summary = re.search(r"events, (\d+) lost", err)
     if lost_summary:
         lost = int(lost_summary.group(1))
-    return dict(tracer=tracer.name, workers=workers, execs=execs, rate=execs / seconds, delivered=delivered, lost=lost,
-                cpu_us=(cpu1 - cpu0) * 1e6 / max(delivered, 1), bpf_us=(ns1 - ns0) / 1e3 / max(execs, 1),
-                bpf_runs=cnt1 - cnt0, rss=rss, launch_ms=launch * 1e3)
+    rows = []
+    for phase, r in (("cold", cold), ("warm", warm)):
+        rows.append(dict(tracer=tracer.name, phase=phase, workers=workers, rss=rss, launch_ms=launch * 1e3,
+                         lost=lost, **r))
+    return rows
 
 
 def main():
@@ -147,28 +163,29 @@ def main():
             base = run_storm(gen, workers, a.seconds)
             rows.append(dict(tracer="untraced", workers=workers, execs=base, rate=base / a.seconds))
             for t in tracers:
-                rows.append(measure(t, gen, workers, a.seconds, tmp))
-    lines = ["| workers | tracer | execs/s | vs untraced | delivered/executed | lost | tracer CPU µs/event | BPF µs/exec | peak RSS MB | launch→first event ms |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+                rows.extend(measure(t, gen, workers, a.seconds, tmp))
+    lines = ["| workers | tracer | storm | execs/s | vs untraced | delivered/executed | lost (both storms) | tracer CPU µs/event | BPF µs/exec | peak RSS MB | launch→first event ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         base = next(x for x in rows if x["tracer"] == "untraced" and x["workers"] == r["workers"])
         if r["tracer"] == "untraced":
-            lines.append(f"| {r['workers']} | untraced | {r['rate']:.0f} | 100% | | | | | | |")
+            lines.append(f"| {r['workers']} | untraced | | {r['rate']:.0f} | 100% | | | | | | |")
         else:
-            lines.append(f"| {r['workers']} | {r['tracer']} | {r['rate']:.0f} | {100 * r['rate'] / base['rate']:.1f}% | "
+            lines.append(f"| {r['workers']} | {r['tracer']} | {r['phase']} | {r['rate']:.0f} | {100 * r['rate'] / base['rate']:.1f}% | "
                          f"{100 * r['delivered'] / r['execs']:.2f}% ({r['delivered']}/{r['execs']}) | {r['lost']} | "
                          f"{r['cpu_us']:.1f} | {r['bpf_us']:.2f} | {r['rss']:.0f} | {r['launch_ms']:.0f} |")
     print("\n".join(lines), flush=True)
     lines.append("")
-    lines.append("| workers | kscope/bpftrace: tracer CPU per event | BPF time per exec | peak RSS | launch→first event |")
-    lines.append("|---|---|---|---|---|")
+    lines.append("| workers | storm | kscope/bpftrace: tracer CPU per event | BPF time per exec | peak RSS | launch→first event |")
+    lines.append("|---|---|---|---|---|---|")
     for w in sorted({r["workers"] for r in rows}):
-        k = next(r for r in rows if r["tracer"] == "kscope" and r["workers"] == w)
-        b = next(r for r in rows if r["tracer"] == "bpftrace" and r["workers"] == w)
-        ratio = lambda key: f"{k[key] / b[key]:.2f}x" if b[key] else "n/a"
-        lines.append(f"| {w} | {ratio('cpu_us')} | {ratio('bpf_us')} | {ratio('rss')} | {ratio('launch_ms')} |")
+        for phase in ("cold", "warm"):
+            k = next(r for r in rows if r["tracer"] == "kscope" and r["workers"] == w and r["phase"] == phase)
+            b = next(r for r in rows if r["tracer"] == "bpftrace" and r["workers"] == w and r["phase"] == phase)
+            ratio = lambda key: f"{k[key] / b[key]:.2f}x" if b[key] else "n/a"
+            lines.append(f"| {w} | {phase} | {ratio('cpu_us')} | {ratio('bpf_us')} | {ratio('rss')} | {ratio('launch_ms')} |")
     text = "\n".join(lines)
-    print("\n".join(lines[-(3 + len({r["workers"] for r in rows})):]))
+    print("\n".join(lines[-(3 + 2 * len({r["workers"] for r in rows})):]))
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write(text + "\n")

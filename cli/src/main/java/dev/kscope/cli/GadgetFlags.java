@@ -20,7 +20,7 @@ final class GadgetFlags {
     @Option(names = "--max-events", paramLabel = "N", description = "Stop after N events.")
     Long maxEvents;
 
-    @Option(names = "--ringbuf-size", paramLabel = "SIZE", defaultValue = "8M",
+    @Option(names = "--ringbuf-size", paramLabel = "SIZE", defaultValue = "4M",
             description = "Kernel-to-kscope ring buffer size, a power of two (default: ${DEFAULT-VALUE}). Raise it if events are lost.")
     String ringBufferSize;
 

@@ -38,7 +38,12 @@ final class GadgetRunner {
         var selector = containerFlags.selector();
         var options = flags.options();
         flags.format(); // bad -o fails before anything starts
+        long t0 = System.nanoTime();
         try (var collection = ContainerCollection.start(containerFlags.options())) {
+            if (flags.debug) {
+                System.err.printf("kscope: debug: container collection ready in %d ms, %s after launch: %s%n", (System.nanoTime() - t0) / 1_000_000,
+                        sinceLaunch(), String.join("; ", collection.runtimeStatus()));
+            }
             var scope = new ContainerScope(collection, selector);
             boolean containersHere = !collection.all().isEmpty() || !selector.selectsAll();
             if (!selector.selectsAll() && !selector.host() && collection.select(selector).isEmpty()) {
@@ -47,6 +52,11 @@ final class GadgetRunner {
             var gadget = gadgetFactory.apply(scope.apply(options));
             return run(gadget, columnsFactory.apply(containersHere), flags, () -> scope.follow(gadget), scope::unfollow);
         }
+    }
+
+    private static String sinceLaunch() {
+        return ProcessHandle.current().info().startInstant()
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() + " ms").orElse("?");
     }
 
     static <E> int run(Gadget<E> gadget, ColumnSet<E> columns, GadgetFlags flags) {
@@ -101,9 +111,7 @@ final class GadgetRunner {
             if (printer instanceof TablePrinter<E> table) table.header();
             printer.flush();
             if (flags.debug) {
-                var sinceLaunch = ProcessHandle.current().info().startInstant()
-                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() + " ms after launch").orElse("");
-                System.err.println("kscope: debug: " + gadget.name() + " attached " + sinceLaunch + " (" + gadget.startupTimings() + ")");
+                System.err.println("kscope: debug: " + gadget.name() + " attached " + sinceLaunch() + " after launch (" + gadget.startupTimings() + ")");
             }
             if (timeout == null) done.await();
             else done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);

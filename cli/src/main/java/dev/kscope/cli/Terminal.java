@@ -18,10 +18,10 @@ final class Terminal {
     static int width() {
         var columns = System.getenv("COLUMNS");
         try {
-            var linker = Linker.nativeLinker();
-            var isatty = linker.downcallHandle(linker.defaultLookup().find("isatty").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-            if ((int) isatty.invokeExact(1) != 1) return 0;
+            var console = System.console();
+            if (console == null || !console.isTerminal()) return 0; // piped or redirected: no native call needed
             if (columns != null && columns.matches("\\d+")) return Integer.parseInt(columns);
+            var linker = Linker.nativeLinker();
             var ioctl = linker.downcallHandle(linker.defaultLookup().find("ioctl").orElseThrow(),
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
             try (var a = Arena.ofConfined()) {

@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public record GadgetOptions(int ringBufferBytes, Duration flushInterval, Map<Long, Boolean> mntnsFilter,
                             MntnsDecider unknownMntns, ContainerLookup containers) {
-    public static final int DEFAULT_RING_BUFFER_BYTES = 8 << 20;
+    public static final int DEFAULT_RING_BUFFER_BYTES = 4 << 20;
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(20);
 
     /** Classifies a mount namespace the kernel filter has no verdict for, from the event that revealed it. */
