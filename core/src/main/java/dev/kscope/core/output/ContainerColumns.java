@@ -24,8 +24,13 @@ public final class ContainerColumns {
                 col("K8S.OWNER", 24, Column.Visibility.HIDDEN, ContainerInfo::owner),
                 col("K8S.PODUID", 36, Column.Visibility.HIDDEN, ContainerInfo::podUid),
                 col("RUNTIME.NAME", 10, Column.Visibility.HIDDEN, ContainerInfo::runtime),
-                col("RUNTIME.CONTAINERID", 13, wide, c -> c.containerId() == null ? null : c.containerId().length() > 12 ? c.containerId().substring(0, 12) : c.containerId()),
+                ContainerColumns.<E>col("RUNTIME.CONTAINERID", 13, wide, ContainerInfo::containerId).withText(e -> shortId(e.container())),
                 col("RUNTIME.IMAGE", 24, Column.Visibility.HIDDEN, ContainerInfo::image));
+    }
+
+    private static String shortId(ContainerInfo c) {
+        if (c == null || c.containerId() == null) return "";
+        return c.containerId().length() > 12 ? c.containerId().substring(0, 12) : c.containerId();
     }
 
     private static <E extends ContainerEvent> Column<E> col(String name, int width, Column.Visibility v, Function<ContainerInfo, Object> f) {
