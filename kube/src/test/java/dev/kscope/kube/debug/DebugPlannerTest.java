@@ -221,14 +221,16 @@ class DebugPlannerTest {
                   readOnly: true
                 """, "custom.yaml");
         o.profile = Profile.NETADMIN;
-        o.env = new LinkedHashMap<>(Map.of("MODE", "normal", "X", "1"));
+        o.env = new LinkedHashMap<>();
+        o.env.put("MODE", "normal");
+        o.env.put("X", "1");
         var pod = ((DebugPlan.Node) planner(o).planNode(Pods.node(), "default")).pod();
         var c = pod.getSpec().getContainers().getFirst();
         assertThat(c.getSecurityContext().getRunAsUser()).isEqualTo(0L);
         assertThat(c.getSecurityContext().getCapabilities().getAdd()).containsExactly("SYS_ADMIN"); // lists without merge key are replaced
         assertThat(c.getEnv()).containsExactly(new EnvVar("MODE", "debug", null), new EnvVar("X", "1", null)); // env merges by name
         assertThat(c.getVolumeMounts()).hasSize(1);
-        assertThat(c.getVolumeMounts().getFirst().getReadOnly()).isTrue(); // merged into the netadmin... (no mount) → added
+        assertThat(c.getVolumeMounts().getFirst().getReadOnly()).isTrue(); // netadmin mounts nothing on a node: the mount is added
     }
 
     @Test
