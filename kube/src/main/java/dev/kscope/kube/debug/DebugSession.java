@@ -74,7 +74,7 @@ public final class DebugSession {
             send(plan);
             return follow(plan);
         } catch (RuntimeException | InterruptedException e) {
-            cleanup(true);
+            cleanup();
             throw e;
         }
     }
@@ -223,7 +223,7 @@ public final class DebugSession {
             io.err().println("Not attached, so pod " + pod + " is left running; delete it with: kubectl delete pod " + pod + " -n " + ns);
         }
         if (!keep) {
-            cleanup(false);
+            cleanup();
         } else {
             forgetCleanup();
         }
@@ -245,7 +245,7 @@ public final class DebugSession {
             created.add(pod);
         }
         if (cleanupHook == null) {
-            cleanupHook = new Thread(() -> deleteCreated(true), "kscope-debug-cleanup");
+            cleanupHook = new Thread(() -> deleteCreated(), "kscope-debug-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanupHook);
         }
     }
@@ -257,8 +257,8 @@ public final class DebugSession {
         removeHook();
     }
 
-    private synchronized void cleanup(boolean afterFailure) {
-        deleteCreated(afterFailure);
+    private synchronized void cleanup() {
+        deleteCreated();
         removeHook();
     }
 
@@ -272,7 +272,17 @@ public final class DebugSession {
         cleanupHook = null;
     }
 
-    private void deleteCreated(boolean quietly) {
+    private void deleteCreated() {
+        // Cleanup after Ctrl-C or an interrupt must still reach the API server: the client's blocking calls fail on an interrupted thread.
+        var interrupted = Thread.interrupted();
+        try {
+            deletePods();
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void deletePods() {
         List<Pod> pods;
         synchronized (created) {
             pods = List.copyOf(created);

@@ -47,17 +47,17 @@ public final class DetachKeys {
     }
 
     /**
-     * Passes {@code n} keyboard bytes through: returns the bytes to forward to the container, or null
-     * when the detach sequence completed (the bytes before it are in {@code forward} already).
+     * Passes {@code n} keyboard bytes through, writing those meant for the container to {@code forward};
+     * returns true when the detach sequence completed (bytes after it are dropped).
      */
-    public byte[] feed(byte[] buf, int n, ByteArrayOutputStream forward) {
+    public boolean feed(byte[] buf, int n, ByteArrayOutputStream forward) {
         for (int i = 0; i < n; i++) {
             var b = buf[i];
             if (sequence.length > 0 && b == sequence[matched]) {
                 matched++;
                 if (matched == sequence.length) {
                     matched = 0;
-                    return null;
+                    return true;
                 }
                 continue;
             }
@@ -71,6 +71,6 @@ public final class DetachKeys {
             }
             forward.write(b);
         }
-        return forward.toByteArray();
+        return false;
     }
 }

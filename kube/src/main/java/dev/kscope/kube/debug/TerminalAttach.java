@@ -62,14 +62,15 @@ public final class TerminalAttach {
                 OutputStream to = watch.getInput();
                 int n;
                 while (!detached.isDone() && (n = in.read(buf)) >= 0) {
-                    var forward = keys.feed(buf, n, new ByteArrayOutputStream());
-                    if (forward == null) {
+                    var forward = new ByteArrayOutputStream();
+                    var detach = keys.feed(buf, n, forward);
+                    if (forward.size() > 0) {
+                        to.write(forward.toByteArray());
+                        to.flush();
+                    }
+                    if (detach) {
                         detached.complete(new Result.Detached());
                         return;
-                    }
-                    if (forward.length > 0) {
-                        to.write(forward);
-                        to.flush();
                     }
                 }
                 to.close(); // EOF on stdin: the container sees it too

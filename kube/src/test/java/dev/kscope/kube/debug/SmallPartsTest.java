@@ -23,8 +23,9 @@ class SmallPartsTest {
 
     static String feed(DetachKeys k, String typed) {
         var b = typed.getBytes(StandardCharsets.ISO_8859_1);
-        var out = k.feed(b, b.length, new ByteArrayOutputStream());
-        return out == null ? null : new String(out, StandardCharsets.ISO_8859_1);
+        var out = new ByteArrayOutputStream();
+        var detached = k.feed(b, b.length, out);
+        return out.toString(StandardCharsets.ISO_8859_1) + (detached ? "<detach>" : "");
     }
 
     @Test
@@ -34,7 +35,7 @@ class SmallPartsTest {
         assertThat(feed(k, "\u0010")).isEmpty();            // ctrl-p held back
         assertThat(feed(k, "x")).isEqualTo("\u0010x");      // released when not followed by ctrl-q
         assertThat(feed(k, "\u0003")).isEqualTo("\u0003"); // ctrl-c passes through
-        assertThat(feed(k, "a\u0010\u0010\u0011")).isNull(); // detach (a is forwarded in the buffer given)
+        assertThat(feed(k, "a\u0010\u0010\u0011rest")).isEqualTo("a\u0010<detach>"); // what came before is forwarded, what follows dropped
         assertThat(feed(DetachKeys.parse("none"), "\u0010\u0011")).isEqualTo("\u0010\u0011");
         assertThatThrownBy(() -> DetachKeys.parse("ctrl-1")).isInstanceOf(KscopeException.class).hasMessageStartingWith("invalid detach keys 'ctrl-1'");
     }
