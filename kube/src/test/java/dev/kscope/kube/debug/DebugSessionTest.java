@@ -51,10 +51,27 @@ class DebugSessionTest {
         o.tty = true;
         o.targetContainer = "app";
         var terminal = new FakeTerminal(120, 40);
+        var keyboard = new java.io.PipedOutputStream();
+        var console = new Pods.Console(new java.io.PipedInputStream(keyboard), terminal);
+        var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return session(o, console).run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(attach.opened.await(20, TimeUnit.SECONDS)).isTrue();
+        keyboard.write("ls\r".getBytes());
+        // The window shrinks: SIGWINCH reaches the terminal, kscope sends the new size on the resize channel.
+        var deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (terminal.resize == null && System.nanoTime() < deadline) Thread.sleep(10);
+        terminal.cols = 100;
+        terminal.rows = 30;
+        terminal.resize.run();
         // Ctrl-C (0x03) must reach the container, not stop kscope; then the shell gets "exit" and Enter.
-        var console = new Pods.Console("ls\r\u0003exit\r", terminal);
-
-        int code = session(o, console).run();
+        keyboard.write("\u0003exit\r".getBytes());
+        keyboard.flush();
+        int code = result.get(20, TimeUnit.SECONDS);
 
         assertThat(code).isEqualTo(3);
         var patch = cluster.requests.stream().filter(r -> r.method().equals("PATCH")).toList();
@@ -76,7 +93,9 @@ class DebugSessionTest {
         assertThat(attach.requestPath).startsWith("/api/v1/namespaces/shop/pods/web/attach?")
                 .contains("container=debugger-x7k2q").contains("stdin=true").contains("stdout=true").contains("tty=true");
         assertThat(attach.stdinText()).isEqualTo("ls\r\u0003exit\r");
-        assertThat(attach.resizes).contains("{\"Width\":120,\"Height\":40}");
+        assertThat(attach.resizes).containsExactly("{\"Width\":120,\"Height\":40}", "{\"Width\":100,\"Height\":30}");
+        assertThat(terminal.raw).isTrue();
+        assertThat(terminal.restored).isTrue();
         assertThat(console.out()).contains("debug shell ready").contains("ls");
         assertThat(console.err()).contains("Defaulting debug container name to debugger-x7k2q.");
         assertThat(cluster.writes()).extracting(MockCluster.Request::method).containsExactly("PATCH");
@@ -356,9 +375,9 @@ class DebugSessionTest {
     }
 
     static final class FakeTerminal implements Terminal {
-        final int cols, rows;
-        Runnable resize;
-        boolean raw, restored;
+        volatile int cols, rows;
+        volatile Runnable resize;
+        volatile boolean raw, restored;
 
         FakeTerminal(int cols, int rows) {
             this.cols = cols;
