@@ -196,7 +196,7 @@ class DebugCommandTest {
             while (client.pods().inNamespace("shop").withName("web-debug").get() == null && System.nanoTime() < deadline) Thread.sleep(50);
             assertThat(client.pods().inNamespace("shop").withName("web-debug").get()).as(Files.readString(dir.resolve("kscope.log"))).isNotNull();
             Thread.sleep(300); // inside the wait
-            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            new ProcessBuilder("sh", "-c", "kill -INT " + p.pid()).start().waitFor(); // the shell builtin: no procps needed
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isEqualTo(130);
             assertThat(client.pods().inNamespace("shop").withName("web-debug").get()).as(Files.readString(dir.resolve("kscope.log"))).isNull();

@@ -50,6 +50,13 @@ final class MockCluster implements AutoCloseable {
     /** The fake kubelet: the state a container gets once it exists; null leaves it without status. */
     volatile Function<String, ContainerState> kubelet = name -> running();
 
+    /** The mock server logs every request at INFO: keep test output readable (held here so the setting is not collected). */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     final KubernetesMockServer server;
     final KubernetesClient client;
     private final KubernetesClient kubeletClient;
@@ -70,8 +77,12 @@ final class MockCluster implements AutoCloseable {
                 if (bare.endsWith("/attach")) {
                     return attach == null ? status(404, "NotFound", "attach not available") : new MockResponse().withWebSocketUpgrade(attach);
                 }
-                if (bare.endsWith("/ephemeralcontainers") && r.getMethod().equals("PATCH")) return patchEphemeral(r, bare);
-                return crud.dispatch(r);
+                var response = bare.endsWith("/ephemeralcontainers") && r.getMethod().equals("PATCH") ? patchEphemeral(r, bare) : crud.dispatch(r);
+                // The CRUD mock writes JSON without saying so; kubectl would read it as protobuf.
+                if (response.getHeaders().get("Content-Type") == null && response.getWebSocketListener() == null) {
+                    response.setHeader("Content-Type", "application/json");
+                }
+                return response;
             }
         };
         server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses, dispatcher, false);
@@ -138,6 +149,10 @@ final class MockCluster implements AutoCloseable {
     private void runKubelet() {
         while (!closed) {
             try {
+                if (kubelet == null) {
+                    Thread.sleep(20);
+                    continue;
+                }
                 for (var pod : kubeletClient.pods().inAnyNamespace().list().getItems()) react(pod);
                 Thread.sleep(20);
             } catch (InterruptedException e) {
