@@ -81,7 +81,7 @@ public final class DebugCommand implements Callable<Integer> {
     @Option(names = "--target", description = "Ephemeral containers: share the process namespace of this container.")
     String targetContainer;
 
-    @Option(names = "--env", description = "Environment variable K=V of the debug container (repeatable).")
+    @Option(names = "--env", split = ",", paramLabel = "K=V", description = "Environment variables of the debug container (repeatable, or K=V,K2=V2).")
     Map<String, String> env = new LinkedHashMap<>();
 
     @Option(names = {"-i", "--stdin"}, description = "Keep stdin open on the debug container; attaches unless --attach=false.")

@@ -374,6 +374,31 @@ class DebugSessionTest {
         assertThat(console.err()).contains("Not attached, so pod web-debug is left running; delete it with: kubectl delete pod web-debug -n shop");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "legacy,ephemeral", "general,ephemeral", "baseline,ephemeral", "restricted,ephemeral", "netadmin,ephemeral", "sysadmin,ephemeral",
+            "legacy,copy", "general,copy", "baseline,copy", "restricted,copy", "netadmin,copy", "sysadmin,copy",
+            "legacy,node", "general,node", "baseline,node", "restricted,node", "netadmin,node", "sysadmin,node"})
+    void theWireCarriesExactlyThePlanForEveryProfileAndMode(String profile, String mode) throws Exception {
+        var o = options(mode.equals("node") ? "node/worker-1" : "web");
+        o.profile = Profile.parse(profile);
+        o.image = "busybox:1.36";
+        if (mode.equals("copy")) o.copyTo = "web-debug";
+        if (!mode.equals("ephemeral")) o.keep = true;
+        var planner = new DebugPlanner(o, o.profile, () -> "x7k2q");
+        var expected = switch (mode) {
+            case "ephemeral" -> ((DebugPlan.Ephemeral) planner.planEphemeral(Pods.web())).patch();
+            case "copy" -> Serialization.asJson(((DebugPlan.Copy) planner.planCopy(Pods.web())).pod());
+            default -> Serialization.asJson(((DebugPlan.Node) planner.planNode(Pods.node(), "shop")).pod());
+        };
+        session(o, new Pods.Console("", Terminal.NONE)).run();
+        assertThat(cluster.writes()).hasSize(1);
+        var sent = cluster.writes().getFirst();
+        assertThat(sent.method() + " " + sent.path()).isEqualTo(mode.equals("ephemeral")
+                ? PATCH_PATH : "POST /api/v1/namespaces/shop/pods");
+        assertThat(sent.body()).isEqualTo(expected);
+    }
+
     static final class FakeTerminal implements Terminal {
         volatile int cols, rows;
         volatile Runnable resize;
