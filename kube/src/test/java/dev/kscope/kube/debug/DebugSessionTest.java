@@ -314,7 +314,11 @@ class DebugSessionTest {
         assertThat(writes()).containsExactly("POST /api/v1/namespaces/shop/pods");
         assertThat(console.err()).contains("Detached; the debug container keeps running. Attach again with: kubectl attach node-debugger-worker-1-x7k2q -c debugger -n shop -i -t"
                 + "; delete it with: kubectl delete pod node-debugger-worker-1-x7k2q -n shop");
-        assertThat(((FakeAttach) cluster.attach).stdinText()).isEqualTo("uptime\r"); // the detach keys never reach the container
+        // The server side may see the last keystrokes a moment after kscope returned.
+        var fake = (FakeAttach) cluster.attach;
+        var deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!fake.stdinText().equals("uptime\r") && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(fake.stdinText()).isEqualTo("uptime\r"); // the detach keys never reach the container
     }
 
     @Test
