@@ -218,6 +218,8 @@ public final class DebugCommand implements Callable<Integer> {
         var keys = DetachKeys.parse(detachKeys);
         var wait = parseDuration(timeout);
         o.validate(); // flag errors before touching the cluster
+        // fabric8 logs through SLF4J; without a provider SLF4J prints a three-line warning on every run.
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
 
         try (var client = KubeConnection.connect(kubeconfig, context, namespace, environment)) {
             var io = new DebugSession.Io(System.in, System.out, System.err, tty ? Terminal.system() : Terminal.NONE);

@@ -81,7 +81,6 @@ public final class DebugSession {
 
     public DebugPlan plan() {
         var ns = client.getNamespace();
-        var planner = (java.util.function.Function<String, DebugPlanner>) n -> new DebugPlanner(o, resolveProfile(n), nameSuffix);
         return switch (o.target) {
             case DebugTarget.PodTarget t -> {
                 var pod = get(() -> client.pods().inNamespace(ns).withName(t.name()).get(), "get pod " + t.name() + " in namespace " + ns);
@@ -89,16 +88,20 @@ public final class DebugSession {
                     throw new KscopeException("pod \"" + t.name() + "\" not found in namespace \"" + ns + "\""
                             + " (list pods with 'kubectl get pods -n " + ns + "', or pick the namespace with -n)");
                 }
-                yield o.copying() ? planner.apply(ns).planCopy(pod) : planner.apply(ns).planEphemeral(pod);
+                yield o.copying() ? planner(ns).planCopy(pod) : planner(ns).planEphemeral(pod);
             }
             case DebugTarget.NodeTarget t -> {
                 var node = get(() -> client.nodes().withName(t.name()).get(), "get node " + t.name());
                 if (node == null) {
                     throw new KscopeException("node \"" + t.name() + "\" not found (list nodes with 'kubectl get nodes')");
                 }
-                yield planner.apply(ns).planNode(node, ns);
+                yield planner(ns).planNode(node, ns);
             }
         };
+    }
+
+    private DebugPlanner planner(String ns) {
+        return new DebugPlanner(o, resolveProfile(ns), nameSuffix);
     }
 
     private Profile resolveProfile(String ns) {
