@@ -65,6 +65,9 @@ public final class DebugSession {
     public int run() throws InterruptedException {
         o.validate();
         var plan = plan();
+        if (Boolean.TRUE.equals(o.attach) && plan.containerName() == null) {
+            throw new KscopeException("nothing to attach to: a --set-image-only copy has no debug container (add --image IMAGE or --container NAME, or drop --attach)");
+        }
         plan.notices().forEach(io.err()::println);
         if (dryRun != Output.NONE) {
             printDryRun(plan);
@@ -159,7 +162,8 @@ public final class DebugSession {
                             + " in namespace " + e.namespace(), client.getMasterUrl().toString());
                 }
                 if (!o.quiet && !o.attaching()) {
-                    io.err().println("Added ephemeral container " + e.containerName() + " to pod " + e.podName() + ".");
+                    io.err().println("Added ephemeral container " + e.containerName() + " to pod " + e.podName() + "; attach with: kubectl attach "
+                            + e.podName() + " -c " + e.containerName() + " -n " + e.namespace() + (o.stdin ? " -i" : "") + (o.tty ? " -t" : ""));
                 }
             }
             case DebugPlan.Copy c -> create(c.pod());

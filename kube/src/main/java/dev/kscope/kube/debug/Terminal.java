@@ -39,7 +39,8 @@ public interface Terminal {
 
     /** The controlling terminal, or {@link #NONE} when there is none. */
     static Terminal system() {
-        if (System.console() == null || !new File("/dev/tty").canRead()) return NONE;
+        var console = System.console();
+        if (console == null || !console.isTerminal() || !new File("/dev/tty").canRead()) return NONE;
         return new Terminal() {
             @Override
             public Optional<int[]> size() {
@@ -66,10 +67,21 @@ public interface Terminal {
             @Override
             public AutoCloseable raw() {
                 var saved = stty("-g");
-                stty("raw", "-echo");
-                return () -> {
+                Runnable restore = () -> {
                     if (saved != null) stty(saved.trim());
                     else stty("sane");
+                };
+                // A SIGTERM while attached must not leave the user's shell in raw mode.
+                var hook = new Thread(restore, "kscope-terminal-restore");
+                Runtime.getRuntime().addShutdownHook(hook);
+                stty("raw", "-echo");
+                return () -> {
+                    restore.run();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException e) {
+                        // shutting down: the hook restores (again), harmlessly
+                    }
                 };
             }
         };

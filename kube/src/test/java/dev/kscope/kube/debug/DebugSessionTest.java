@@ -403,6 +403,17 @@ class DebugSessionTest {
         assertThat(sent.body()).isEqualTo(expected);
     }
 
+    @Test
+    void explicitAttachToASetImageOnlyCopyIsAnErrorBeforeAnythingIsSent() {
+        var o = options("web");
+        o.copyTo = "web-debug";
+        o.setImages = Map.of("*", "busybox:1.36");
+        o.attach = true;
+        assertThat(failure(o).getMessage()).isEqualTo("nothing to attach to: a --set-image-only copy has no debug container"
+                + " (add --image IMAGE or --container NAME, or drop --attach)");
+        assertThat(writes()).isEmpty();
+    }
+
     static final class FakeTerminal implements Terminal {
         volatile int cols, rows;
         volatile Runnable resize;
