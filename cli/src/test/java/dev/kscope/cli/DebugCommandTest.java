@@ -159,6 +159,9 @@ class DebugCommandTest {
         assertThat(code).isEqualTo(1);
         assertThat(err()).isEqualTo("kscope: no kubeconfig found: none at ~/.kube/config, KUBECONFIG unset and not running in a pod"
                 + " (point KUBECONFIG or --kubeconfig at your cluster's kubeconfig)\n");
+        err.reset();
+        assertThat(Kscope.execute("debug", "web", "--kubeconfig", "/nonexistent/kubeconfig")).isEqualTo(1);
+        assertThat(err()).isEqualTo("kscope: kubeconfig /nonexistent/kubeconfig does not exist (pass an existing file to --kubeconfig)\n");
     }
 
     @Test

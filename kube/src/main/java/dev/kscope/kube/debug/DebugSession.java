@@ -109,7 +109,16 @@ public final class DebugSession {
 
     private Profile resolveProfile(String ns) {
         if (o.profile != Profile.AUTO) return o.profile;
-        var namespace = get(() -> client.namespaces().withName(ns).get(), "get namespace " + ns + " (for --profile auto)");
+        io.fabric8.kubernetes.api.model.Namespace namespace;
+        try {
+            namespace = client.namespaces().withName(ns).get();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) throw KubeConnection.explain(e, "get namespace " + ns + " (for --profile auto)", client.getMasterUrl().toString());
+            // Many users may not read namespaces: fall back like an unlabelled namespace and say so.
+            io.err().println("Warning: cannot read namespace " + ns + " to choose the profile (forbidden); using --profile general."
+                    + " If admission rejects it, pass --profile baseline or --profile restricted.");
+            return Profile.GENERAL;
+        }
         var labels = namespace == null || namespace.getMetadata().getLabels() == null ? Map.<String, String>of() : namespace.getMetadata().getLabels();
         var chosen = Profile.AUTO.resolve(labels);
         if (!o.quiet) {

@@ -414,6 +414,18 @@ class DebugSessionTest {
         assertThat(writes()).isEmpty();
     }
 
+    @Test
+    void autoProfileFallsBackToGeneralWhenTheNamespaceCannotBeRead() throws Exception {
+        cluster.overrides.put("GET /api/v1/namespaces/shop", r -> MockCluster.status(403, "Forbidden",
+                "namespaces \"shop\" is forbidden: User \"dev\" cannot get resource \"namespaces\"", "shop"));
+        var o = options("web");
+        o.profile = Profile.AUTO;
+        var console = new Pods.Console("", Terminal.NONE);
+        session(o, console).run();
+        assertThat(cluster.writes().getFirst().body()).contains("SYS_PTRACE");
+        assertThat(console.err()).contains("Warning: cannot read namespace shop to choose the profile (forbidden); using --profile general.");
+    }
+
     static final class FakeTerminal implements Terminal {
         volatile int cols, rows;
         volatile Runnable resize;
