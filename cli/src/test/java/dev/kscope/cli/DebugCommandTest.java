@@ -100,9 +100,12 @@ class DebugCommandTest {
     @Test
     void dryRunThroughKubeconfigAndContextPrintsThePatch() {
         int code = Kscope.execute("debug", "web", "--kubeconfig", kubeconfig.toString(), "--context", "mock",
-                "--profile", "netadmin", "--image", "busybox:1.36", "-c", "dbg", "--dry-run=client", "-o", "json");
+                "--profile", "netadmin", "--image", "busybox:1.36", "-c", "dbg", "-it", "--env", "B=2,A=1", "--env", "C=3",
+                "--dry-run=client", "-o", "json", "--", "tcpdump", "-ni", "any");
         assertThat(code).as(err()).isZero();
-        assertThat(out()).contains("\"ephemeralContainers\":[{").contains("\"name\":\"dbg\"").contains("\"NET_ADMIN\",\"NET_RAW\"");
+        assertThat(out()).contains("\"ephemeralContainers\":[{").contains("\"name\":\"dbg\"").contains("\"NET_ADMIN\",\"NET_RAW\"")
+                .contains("\"stdin\":true").contains("\"tty\":true").contains("\"command\":[\"tcpdump\",\"-ni\",\"any\"]")
+                .contains("\"env\":[{\"name\":\"B\",\"value\":\"2\"},{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"C\",\"value\":\"3\"}]");
         assertThat(err()).contains("# PATCH /api/v1/namespaces/shop/pods/web/ephemeralcontainers");
         assertThat(client.pods().inNamespace("shop").withName("web").get().getSpec().getEphemeralContainers()).isEmpty();
     }
