@@ -37,7 +37,10 @@ final class GadgetRunner {
                        GadgetFlags flags, ContainerFlags containerFlags) {
         var selector = containerFlags.selector();
         var options = flags.options();
-        flags.format(); // bad -o fails before anything starts
+        // bad flags fail before anything starts
+        flags.format().printer(columnsFactory.apply(true), new PrintStream(java.io.OutputStream.nullOutputStream()), 0);
+        flags.timeoutDuration();
+        flags.maxEventsValue();
         long t0 = System.nanoTime();
         try (var collection = ContainerCollection.start(containerFlags.options())) {
             if (flags.debug) {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 TraceCommand.class,
                 PsCommand.class,
+                DebugCommand.class,
         })
 public final class Kscope implements Runnable {
 
