@@ -8,13 +8,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Kscope.Version.class,
         description = "Debug containers and Kubernetes workloads: eBPF tracing, packet capture, API traffic, debug containers.",
-        subcommands = {
-                CommandLine.HelpCommand.class,
-                TraceCommand.class,
-                PsCommand.class,
-                DebugCommand.class,
-        })
+        subcommands = {CommandLine.HelpCommand.class})
 public final class Kscope implements Runnable {
+    /** Every top-level command, in the order help lists them. */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(
+            TraceCommand.class,
+            PsCommand.class,
+            DebugCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,6 +32,10 @@ public final class Kscope implements Runnable {
     public static int execute(String... args) {
         var debug = java.util.Arrays.asList(args).contains("--debug");
         var cmd = new CommandLine(new Kscope());
+        // picocli reflects over every registered command up front: register only the one asked for (all for help)
+        var first = args.length > 0 ? args[0] : "";
+        var asked = COMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(first)).toList();
+        (asked.isEmpty() ? COMMANDS : asked).forEach(cmd::addSubcommand);
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             var kex = findKscopeException(ex);
             if (debug) ex.printStackTrace(System.err);
