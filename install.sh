@@ -13,7 +13,8 @@ rm -rf "$prefix" && mv "$prefix.new" "$prefix"
 # Train the JDK's AOT cache (JEP 483/514/515) on a real run in the final place (the cache is tied to the class path):
 # later starts load and link kscope's classes from it, and the JIT starts from the event path's recorded profile.
 ( sleep 1.5; for _ in $(seq 3000); do /bin/true kscope-aot-training; done ) &
-KSCOPE_AOT_TRAIN=1 "$prefix/bin/kscope" trace exec --timeout 5s >/dev/null 2>"$prefix/aot-training.log" || {
+# ("trace" only picks the tracers' JVM flags in the launcher; the training runs AotTraining)
+KSCOPE_AOT_TRAIN=1 "$prefix/bin/kscope" trace >/dev/null 2>"$prefix/aot-training.log" || {
   echo "install: AOT training run failed (kscope still works, starting slower): see $prefix/aot-training.log" >&2; rm -f "$prefix/lib/kscope.aot"; }
 wait
 ln -sf "$prefix/bin/kscope" /usr/local/bin/kscope
