@@ -74,6 +74,10 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
         switch (h.state) {
             case START -> {
                 if (h.firstByteNanos < 0) h.firstByteNanos = ts;
+                if (!fromClient && in.readable() >= Http1.STATUS_PREFIX.length && !in.startsWith(0, Http1.STATUS_PREFIX)) {
+                    // e.g. a body sent after a HEAD response (busybox httpd does): not a message
+                    throw new Malformed("response does not start with HTTP/1.");
+                }
                 int end = headerEnd(in, h);
                 if (end < 0 && h.startLine == null) {
                     int eol = in.indexOfCrlf(0);
@@ -303,6 +307,10 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
     protected void abort(boolean fromClient, String problem, long ts) {
         var h = fromClient ? client : server;
         if (h.part == null && h.firstByteNanos < 0) return; // between messages: nothing lost
+        if (h.part == null && !fromClient && h.startLine == null && oldestPending() == null) {
+            h.reset(); // stray server bytes that answer nothing
+            return;
+        }
         if (h.part == null) {
             h.part = fromClient ? new Request() : new Response();
             h.part.startNanos = h.firstByteNanos;
