@@ -95,6 +95,7 @@ final class RedisDissector extends PairingDissector<RedisDissector.Value, RedisD
             finish(fromClient, h, ts);
             return true;
         }
+        if (eol == 0) throw new Malformed("empty RESP line");
         var arg = in.ascii(1, eol);
         in.skip(eol + 2);
         v.bytes += eol + 2;
