@@ -71,12 +71,16 @@ public final class TrafficCommand implements Runnable {
         };
         try (var source = new PcapFileSource(read)) {
             var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, print::accept);
+            long t0 = System.nanoTime();
             analyzer.run(source);
             out.flush();
+            double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             var s = analyzer.stats();
             var tcp = analyzer.tcpStats();
-            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps%s%n",
+            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps; "
+                            + "analyzed in %.0f ms (%.0f packets/s, %.1f MB/s)%s%n",
                     s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
+                    secs * 1000, s.packets / secs, source.fileSize() / secs / 1e6,
                     source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
         }
     }

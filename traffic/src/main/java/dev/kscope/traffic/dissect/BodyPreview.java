@@ -20,12 +20,23 @@ public final class BodyPreview {
     public static final int MAX_KEPT = 16 << 10;  // compressed bodies need more input for the same preview
     public static final int MAX_SHOWN = 1024;
 
-    private final byte[] kept = new byte[MAX_KEPT];
+    private byte[] kept;
     private int length;
+    private boolean compressed;
+
+    /** Call before adding when the body is compressed: then more input is kept for the same preview. */
+    public void compressed(boolean compressed) {
+        this.compressed = compressed;
+    }
 
     public void add(ByteCumulator in, int from, int n) {
-        int take = Math.min(n, MAX_KEPT - length);
-        for (int i = 0; i < take; i++) kept[length + i] = (byte) in.get(from + i);
+        int limit = compressed ? MAX_KEPT : MAX_SHOWN;
+        int take = Math.min(n, limit - length);
+        if (take <= 0) return;
+        if (kept == null || kept.length < length + take) {
+            kept = java.util.Arrays.copyOf(kept == null ? new byte[0] : kept, Math.min(limit, Math.max(length + take, 256)));
+        }
+        in.copyTo(from, kept, length, take);
         length += take;
     }
 

@@ -88,6 +88,10 @@ public final class ByteCumulator {
         return new String(buf, start + from, to - from, StandardCharsets.UTF_8);
     }
 
+    public void copyTo(int from, byte[] dst, int dstOffset, int n) {
+        System.arraycopy(buf, start + from, dst, dstOffset, n);
+    }
+
     public byte[] copy(int from, int to) {
         var b = new byte[to - from];
         System.arraycopy(buf, start + from, b, 0, b.length);

@@ -242,6 +242,8 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
                 return;
             }
         }
+        var ce = part.header("content-encoding");
+        part.body.compressed(ce != null && !ce.equalsIgnoreCase("identity"));
         var te = part.header("transfer-encoding");
         var cl = part.header("content-length");
         if (te != null && te.toLowerCase(Locale.ROOT).strip().endsWith("chunked")) {
