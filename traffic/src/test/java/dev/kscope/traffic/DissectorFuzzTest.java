@@ -44,26 +44,27 @@ class DissectorFuzzTest {
     }
 
     static Stream<Seed> seeds() {
-        var protos = TrafficAnalyzer.defaultProtocols();
+        var protos = TrafficAnalyzer.defaultProtocols().stream()
+                .collect(java.util.stream.Collectors.toMap(Protocol::name, p -> p));
         return Stream.of(
-                new Seed(protos.get(0), List.of(
+                new Seed(protos.get("http"), List.of(
                         "GET /a?b=c HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n",
                         "POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
                         "PUT /q HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody"),
                         List.of("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
                                 "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\nA;x=y\r\n0123456789\r\n0\r\nT: 1\r\n\r\n",
                                 "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n\u001f\u008b\u0008\u0000\u0000\u0000\u0000\u0000\u0000\u0003\u00cb\u0048\u00cd\u00c9\u00c9\u0007\u0000\u0086\u00a6")),
-                new Seed(protos.get(1), List.of(
+                new Seed(protos.get("redis"), List.of(
                         "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "PING\r\n", "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"),
                         List.of("+OK\r\n", "$5\r\nvalue\r\n", "-ERR wrong\r\n", "%2\r\n$6\r\nserver\r\n$5\r\nredis\r\n*2\r\n:1\r\n_\r\n>2\r\n$7\r\nmessage\r\n#t\r\n")),
-                new Seed(protos.get(2), List.of(
+                new Seed(protos.get("postgres"), List.of(
                         "\000\000\000#\000\003\000\000user\000postgres\000database\000db\000\000",
                         "Q\000\000\000\015SELECT 1\000",
                         "P\000\000\000\022s1\000SELECT 2\000\000\000B\000\000\000\016\000s1\000\000\000\000\000\000\000E\000\000\000\011\000\000\000\000\000S\000\000\000\004"),
                         List.of("R\000\000\000\010\000\000\000\000Z\000\000\000\005I",
                                 "D\000\000\000\013\000\001\000\000\000\0011C\000\000\000\015SELECT 1\000Z\000\000\000\005I",
                                 "E\000\000\000\027SERROR\000C42P01\000Mno\000\000Z\000\000\000\005I")),
-                new Seed(protos.get(3), List.of(
+                new Seed(protos.get("dns"), List.of(
                         "\u0000\u0021\u0012\u0034\u0001\u0000\u0000\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0003web\u0006kscope\u0004test\u0000\u0000\u0001\u0000\u0001"),
                         List.of("\u0000\u0031\u0012\u0034\u0081\u0080\u0000\u0001\u0000\u0001\u0000\u0000\u0000\u0000\u0003web\u0006kscope\u0004test\u0000\u0000\u0001\u0000\u0001\u00c0\u000c\u0000\u0001\u0000\u0001\u0000\u0000\u0000\u003c\u0000\u0004\n\u0001\u0002\u0003")));
     }
