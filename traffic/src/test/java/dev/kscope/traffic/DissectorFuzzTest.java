@@ -64,9 +64,52 @@ class DissectorFuzzTest {
                         List.of("R\000\000\000\010\000\000\000\000Z\000\000\000\005I",
                                 "D\000\000\000\013\000\001\000\000\000\0011C\000\000\000\015SELECT 1\000Z\000\000\000\005I",
                                 "E\000\000\000\027SERROR\000C42P01\000Mno\000\000Z\000\000\000\005I")),
+                new Seed(protos.get("http2"), List.of(h2Client()), List.of(h2Server())),
                 new Seed(protos.get("dns"), List.of(
                         "\u0000\u0021\u0012\u0034\u0001\u0000\u0000\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0003web\u0006kscope\u0004test\u0000\u0000\u0001\u0000\u0001"),
                         List.of("\u0000\u0031\u0012\u0034\u0081\u0080\u0000\u0001\u0000\u0001\u0000\u0000\u0000\u0000\u0003web\u0006kscope\u0004test\u0000\u0000\u0001\u0000\u0001\u00c0\u000c\u0000\u0001\u0000\u0001\u0000\u0000\u0000\u003c\u0000\u0004\n\u0001\u0002\u0003")));
+    }
+
+    /** HTTP/2 frames, header blocks encoded by Netty's HPACK encoder (so they use the dynamic table). */
+    static String h2Frame(int type, int flags, int stream, byte[] payload) {
+        var b = new java.io.ByteArrayOutputStream();
+        b.write(payload.length >> 16);
+        b.write(payload.length >> 8);
+        b.write(payload.length);
+        b.write(type);
+        b.write(flags);
+        b.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(stream).array());
+        b.writeBytes(payload);
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    static byte[] hpack(io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder enc, io.netty.handler.codec.http2.Http2Headers h) {
+        var buf = io.netty.buffer.Unpooled.buffer();
+        try {
+            enc.encodeHeaders(1, h, buf);
+        } catch (io.netty.handler.codec.http2.Http2Exception e) {
+            throw new IllegalStateException(e);
+        }
+        var out = new byte[buf.readableBytes()];
+        buf.readBytes(out);
+        return out;
+    }
+
+    static String h2Client() {
+        var enc = new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder();
+        var h = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("POST").path("/kscope.Echo/Say").scheme("http")
+                .authority("x").set("content-type", "application/grpc");
+        var grpcMessage = new byte[]{0, 0, 0, 0, 7, 0x0a, 5, 'h', 'e', 'l', 'l', 'o'};
+        return "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2Frame(4, 0, 0, new byte[0]) + h2Frame(1, 4, 1, hpack(enc, h))
+                + h2Frame(0, 1, 1, grpcMessage) + h2Frame(1, 5, 3, hpack(enc, h));
+    }
+
+    static String h2Server() {
+        var enc = new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder();
+        var h = new io.netty.handler.codec.http2.DefaultHttp2Headers().status("200").set("content-type", "application/grpc");
+        var t = new io.netty.handler.codec.http2.DefaultHttp2Headers().set("grpc-status", "5").set("grpc-message", "nope");
+        return h2Frame(4, 0, 0, new byte[]{0, 1, 0, 0, 0x10, 0}) + h2Frame(1, 4, 1, hpack(enc, h))
+                + h2Frame(0, 0, 1, new byte[]{0, 0, 0, 0, 2, 0x10, 42}) + h2Frame(1, 5, 1, hpack(enc, t)) + h2Frame(3, 0, 3, new byte[]{0, 0, 0, 8});
     }
 
     @ParameterizedTest(name = "{0}")
