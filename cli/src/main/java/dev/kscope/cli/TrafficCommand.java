@@ -3,19 +3,24 @@ package dev.kscope.cli;
 import dev.kscope.core.KscopeException;
 import dev.kscope.traffic.TrafficAnalyzer;
 import dev.kscope.traffic.filter.MessageFilter;
+import dev.kscope.traffic.history.MessageStore;
+import dev.kscope.traffic.history.PacketExporter;
 import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.MessageFormat;
 import dev.kscope.traffic.pcap.PcapFileSource;
 import dev.kscope.traffic.resolve.EndpointResolver;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 @Command(name = "traffic",
         mixinStandardHelpOptions = true,
+        subcommands = TrafficCommand.Query.class,
         description = {
                 "Turn network traffic into API calls: HTTP/1.x, DNS (UDP and TCP), Redis (RESP2/3) request/response",
                 "messages with latency, sizes and status, recognized by content (any port).",
@@ -28,6 +33,8 @@ import java.util.function.Consumer;
                 "  kscope traffic -r all.pcap --filter 'proto == \"dns\" && dns.rcode == \"NXDOMAIN\"'",
                 "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
                 "  kscope traffic -r all.pcap --filter 'http.path.startsWith(\"/api/\") && src.pod == \"web\"'",
+                "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d  # keep history",
+                "  kscope traffic query 'http.status >= 500' --db traffic.duckdb -w errors.pcapng",
                 "",
                 "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
@@ -45,6 +52,17 @@ public final class TrafficCommand implements Runnable {
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "stop after N messages (0: no limit)")
     long limit;
+
+    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query')")
+    Path db;
+
+    @Option(names = "--retention", paramLabel = "AGE", defaultValue = "7d",
+            description = "with --db: drop messages older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
+    String retention;
+
+    @Option(names = "--max-db-size", paramLabel = "SIZE", defaultValue = "1GB",
+            description = "with --db: drop the oldest messages while the database is larger (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
+    String maxDbSize;
 
     @Option(names = "--debug", hidden = true)
     boolean debug;
@@ -69,8 +87,14 @@ public final class TrafficCommand implements Runnable {
             shown[0]++;
             out.println(json ? MessageFormat.json(m) : MessageFormat.tableRow(m));
         };
-        try (var source = new PcapFileSource(read)) {
-            var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, print::accept);
+        var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
+        var sourceName = read.toAbsolutePath().toString();
+        Consumer<Message> sink = store == null ? print : m -> {
+            store.add(m, sourceName);
+            print.accept(m);
+        };
+        try (var source = new PcapFileSource(read); store) {
+            var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, sink::accept);
             long t0 = System.nanoTime();
             analyzer.run(source);
             out.flush();
@@ -82,6 +106,93 @@ public final class TrafficCommand implements Runnable {
                     s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
                     secs * 1000, s.packets / secs, source.fileSize() / secs / 1e6,
                     source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
+        }
+    }
+
+    static Duration duration(String text, String option) {
+        var m = java.util.regex.Pattern.compile("(\\d+)(s|m|h|d)").matcher(text.strip());
+        if (!m.matches()) {
+            throw new KscopeException("bad " + option + " '" + text + "': expected a number and a unit s, m, h or d (e.g. 10m, 24h, 7d)", null, 2);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    static long size(String text) {
+        var m = java.util.regex.Pattern.compile("(\\d+)\\s*(KB|MB|GB|TB|B)?", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(text.strip());
+        if (!m.matches()) {
+            throw new KscopeException("bad --max-db-size '" + text + "': expected e.g. 500MB or 2GB", null, 2);
+        }
+        long n = Long.parseLong(m.group(1));
+        var unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+        return n * switch (unit) {
+            case "KB" -> 1L << 10;
+            case "MB" -> 1L << 20;
+            case "GB" -> 1L << 30;
+            case "TB" -> 1L << 40;
+            default -> 1L;
+        };
+    }
+
+    @Command(name = "query",
+            mixinStandardHelpOptions = true,
+            description = "Search the message history stored with --db, optionally writing the matching messages' packets to pcapng.",
+            footer = {"",
+                    "Examples:",
+                    "  kscope traffic query --db traffic.duckdb                                  # everything stored",
+                    "  kscope traffic query 'http.status >= 500' --db traffic.duckdb --since 10m",
+                    "  kscope traffic query 'proto == \"redis\" && error' --db traffic.duckdb -o json",
+                    "  kscope traffic query 'dns.rcode == \"NXDOMAIN\"' --db traffic.duckdb -w nx.pcapng",
+                    "",
+                    "--since counts back from now, by capture time: messages read from an old capture file are older."})
+    static final class Query implements Runnable {
+        @CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "CEL", description = "filter expression, as for --filter (default: all)")
+        String filter;
+
+        @Option(names = "--db", paramLabel = "PATH", required = true, description = "DuckDB file written by 'kscope traffic --db'")
+        Path db;
+
+        @Option(names = "--since", paramLabel = "AGE", description = "only messages that started in the last AGE (e.g. 10m, 2h, 7d)")
+        String since;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default) or json")
+        String output;
+
+        @Option(names = {"-w", "--write"}, paramLabel = "FILE.pcapng", description = "write the packets of the matching messages here")
+        Path write;
+
+        @Option(names = "--debug", hidden = true)
+        boolean debug;
+
+        @Override
+        public void run() {
+            if (!output.equals("table") && !output.equals("json")) {
+                throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
+            }
+            if (!java.nio.file.Files.exists(db)) {
+                throw new KscopeException("no message history at " + db + " (store some with: kscope traffic -r FILE.pcap --db " + db + ")");
+            }
+            var messageFilter = filter == null ? null : MessageFilter.compile(filter);
+            long from = since == null ? Long.MIN_VALUE
+                    : java.time.Instant.now().minus(duration(since, "--since")).toEpochMilli() * 1_000_000L;
+            var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
+            try (var store = new MessageStore(db, null, 0)) {
+                var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
+                if (output.equals("table")) out.println(MessageFormat.TABLE_HEADER);
+                for (var s : matches) out.println(output.equals("json") ? MessageFormat.json(s.message()) : MessageFormat.tableRow(s.message()));
+                out.flush();
+                if (write != null) {
+                    long packets = PacketExporter.export(matches, write);
+                    System.err.printf("%d messages; %d packets written to %s%n", matches.size(), packets, write);
+                } else {
+                    System.err.printf("%d messages%n", matches.size());
+                }
+            }
         }
     }
 }

@@ -135,4 +135,44 @@ class TrafficCommandTest {
         var r = kscope("traffic", "--help");
         assertThat(r.out()).contains("kscope traffic -r web.pcap --filter 'http.status >= 500'", "Filter variables");
     }
+
+    @Test
+    void historyQueryAndPacketExport() throws Exception {
+        var db = dir.resolve("hist/traffic.duckdb");
+        var stored = kscope("traffic", "-r", pcap.toString(), "--db", db.toString(), "-o", "json");
+        assertThat(stored.code()).isZero();
+        assertThat(stored.out().lines()).hasSize(3);
+
+        var all = kscope("traffic", "query", "--db", db.toString());
+        assertThat(all.code()).isZero();
+        assertThat(all.out().lines().skip(1)).hasSize(3);
+
+        var out = dir.resolve("errors.pcapng");
+        var errors = kscope("traffic", "query", "http.status >= 500", "--db", db.toString(), "-o", "json", "-w", out.toString());
+        assertThat(errors.code()).isZero();
+        assertThat(errors.out().lines()).singleElement().asString().contains("\"summary\":\"GET /down\"", "\"status\":503");
+        assertThat(errors.err()).isEqualTo("1 messages; 2 packets written to " + out + "\n");
+        // The exported pcapng reads back (through our reader) as exactly that message.
+        var again = kscope("traffic", "-r", out.toString(), "-o", "json");
+        assertThat(again.out().lines()).singleElement().asString().contains("\"summary\":\"GET /down\"");
+
+        // Storing the same capture again adds to the history; --since counts back from now (the capture is from 2023).
+        kscope("traffic", "-r", pcap.toString(), "--db", db.toString());
+        assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "json").out().lines()).hasSize(6);
+        assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10m", "-o", "json").out()).isEmpty();
+
+        assertThat(kscope("traffic", "query", "--db", dir.resolve("none.duckdb").toString()).err())
+                .startsWith("kscope: no message history at");
+        assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10 minutes").err())
+                .startsWith("kscope: bad --since '10 minutes': expected a number and a unit");
+    }
+
+    @Test
+    void retentionDropsMessagesOlderThanTheNewest() {
+        var db = dir.resolve("short.duckdb");
+        // A 0s retention keeps only what started with the newest message (the DNS query, last in the capture).
+        assertThat(kscope("traffic", "-r", pcap.toString(), "--db", db.toString(), "--retention", "0s").code()).isZero();
+        var left = kscope("traffic", "query", "--db", db.toString(), "-o", "json").out().lines().toList();
+        assertThat(left).singleElement().asString().contains("\"proto\":\"dns\"");
+    }
 }
