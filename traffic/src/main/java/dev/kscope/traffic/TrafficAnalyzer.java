@@ -8,6 +8,7 @@ import dev.kscope.traffic.dissect.Protocol;
 import dev.kscope.traffic.dissect.ProtocolDetector;
 import dev.kscope.traffic.dissect.dns.Dns;
 import dev.kscope.traffic.dissect.http1.Http1;
+import dev.kscope.traffic.dissect.kafka.Kafka;
 import dev.kscope.traffic.dissect.http2.Http2;
 import dev.kscope.traffic.dissect.postgres.Postgres;
 import dev.kscope.traffic.dissect.redis.Redis;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TrafficAnalyzer implements PacketHandler {
     /** Every protocol, in probing order. */
     public static List<Protocol> defaultProtocols() {
-        return List.of(new Http1(), new Http2(), new Redis(), new Postgres(), new Dns());
+        return List.of(new Http1(), new Http2(), new Redis(), new Postgres(), new Kafka(), new Dns());
     }
 
     private static final long UDP_TIMEOUT_NANOS = 5_000_000_000L;

@@ -65,6 +65,7 @@ class DissectorFuzzTest {
                                 "D\000\000\000\013\000\001\000\000\000\0011C\000\000\000\015SELECT 1\000Z\000\000\000\005I",
                                 "E\000\000\000\027SERROR\000C42P01\000Mno\000\000Z\000\000\000\005I")),
                 new Seed(protos.get("http2"), List.of(h2Client()), List.of(h2Server())),
+                new Seed(protos.get("kafka"), kafka(true), kafka(false)),
                 new Seed(protos.get("dns"), List.of(
                         "\u0000\u0021\u0012\u0034\u0001\u0000\u0000\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0003web\u0006kscope\u0004test\u0000\u0000\u0001\u0000\u0001"),
                         List.of("\u0000\u0031\u0012\u0034\u0081\u0080\u0000\u0001\u0000\u0001\u0000\u0000\u0000\u0000\u0003web\u0006kscope\u0004test\u0000\u0000\u0001\u0000\u0001\u00c0\u000c\u0000\u0001\u0000\u0001\u0000\u0000\u0000\u003c\u0000\u0004\n\u0001\u0002\u0003")));
@@ -92,6 +93,21 @@ class DissectorFuzzTest {
         }
         var out = new byte[buf.readableBytes()];
         buf.readBytes(out);
+        return out;
+    }
+
+    /** Produce and Fetch in a classic and a flexible version, encoded by kafka-clients. */
+    static List<String> kafka(boolean requests) {
+        var k = new KafkaTest();
+        var out = new ArrayList<String>();
+        for (short v : new short[]{3, 9}) {
+            var api = org.apache.kafka.common.protocol.ApiKeys.PRODUCE;
+            out.add(new String(requests ? k.request(api, v, k.produce("t")) : k.response(api, v, k.produced("t", (short) 0)), StandardCharsets.ISO_8859_1));
+        }
+        for (short v : new short[]{4, 12}) {
+            var api = org.apache.kafka.common.protocol.ApiKeys.FETCH;
+            out.add(new String(requests ? k.request(api, v, k.fetch("t")) : k.response(api, v, k.fetched("t")), StandardCharsets.ISO_8859_1));
+        }
         return out;
     }
 
