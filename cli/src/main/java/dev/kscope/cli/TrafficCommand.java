@@ -78,14 +78,15 @@ public final class TrafficCommand implements Runnable {
         }
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
-        boolean json = output.equals("json");
-        if (!json) out.println(MessageFormat.TABLE_HEADER);
+        var json = output.equals("json") ? new MessageFormat.JsonLines(out) : null;
+        if (json == null) out.println(MessageFormat.TABLE_HEADER);
         var shown = new long[1];
         Consumer<Message> print = m -> {
             if (limit > 0 && shown[0] >= limit) return;
             if (messageFilter != null && !messageFilter.test(m)) return;
             shown[0]++;
-            out.println(json ? MessageFormat.json(m) : MessageFormat.tableRow(m));
+            if (json != null) json.write(m);
+            else out.println(MessageFormat.tableRow(m));
         };
         var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
         var sourceName = read.toAbsolutePath().toString();
@@ -97,6 +98,7 @@ public final class TrafficCommand implements Runnable {
             var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, sink::accept);
             long t0 = System.nanoTime();
             analyzer.run(source);
+            if (json != null && shown[0] > 0) json.close();
             out.flush();
             double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             var s = analyzer.stats();
@@ -183,8 +185,14 @@ public final class TrafficCommand implements Runnable {
             var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
             try (var store = new MessageStore(db, null, 0)) {
                 var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
-                if (output.equals("table")) out.println(MessageFormat.TABLE_HEADER);
-                for (var s : matches) out.println(output.equals("json") ? MessageFormat.json(s.message()) : MessageFormat.tableRow(s.message()));
+                if (output.equals("table")) {
+                    out.println(MessageFormat.TABLE_HEADER);
+                    for (var s : matches) out.println(MessageFormat.tableRow(s.message()));
+                } else if (!matches.isEmpty()) {
+                    var json = new MessageFormat.JsonLines(out);
+                    for (var s : matches) json.write(s.message());
+                    json.close();
+                }
                 out.flush();
                 if (write != null) {
                     long packets = PacketExporter.export(matches, write);

@@ -1,15 +1,17 @@
 package dev.kscope.traffic.output;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Renders messages as JSON (one object per line) or as table rows. */
@@ -21,26 +23,103 @@ public final class MessageFormat {
     private MessageFormat() {
     }
 
-    /** The message as a JSON-ready map: the filter's variables, plus id and time, in a stable order. */
-    public static Map<String, Object> toMap(Message m) {
-        var vars = MessageFilter.variables(m);
-        var out = new LinkedHashMap<String, Object>();
-        out.put("id", m.id());
-        out.put("time", Instant.ofEpochSecond(0, m.startNanos()).toString());
-        for (var k : new String[]{"proto", "src", "dst", "summary", "status", "error", "problem", "latency_ms", "request_size", "response_size"}) {
-            out.put(k, vars.get(k));
-        }
-        if (m.problem() == null) out.remove("problem");
-        if (m.latencyNanos() < 0) out.remove("latency_ms");
-        out.putAll(m.details());
-        return out;
+    /** One message as a JSON object (the shape {@link JsonLines} writes). */
+    public static String json(Message m) {
+        var bytes = new java.io.ByteArrayOutputStream();
+        var lines = new JsonLines(bytes);
+        lines.write(m);
+        lines.flush();
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    public static String json(Message m) {
-        try {
-            return JSON.writeValueAsString(toMap(m));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("message " + m.id() + " is not serializable", e);
+    /** Writes messages as JSON Lines, streaming (no intermediate maps). Fields: those of the filter language, plus id and time. */
+    public static final class JsonLines implements AutoCloseable {
+        private final JsonGenerator gen;
+
+        public JsonLines(OutputStream out) {
+            try {
+                gen = JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        public void write(Message m) {
+            try {
+                gen.writeStartObject();
+                gen.writeNumberField("id", m.id());
+                gen.writeStringField("time", Instant.ofEpochSecond(0, m.startNanos()).toString());
+                gen.writeStringField("proto", m.protocol());
+                endpoint("src", m.src());
+                endpoint("dst", m.dst());
+                gen.writeStringField("summary", m.summary());
+                gen.writeStringField("status", m.status());
+                gen.writeBooleanField("error", m.error());
+                if (m.problem() != null) gen.writeStringField("problem", m.problem());
+                if (m.latencyNanos() >= 0) gen.writeNumberField("latency_ms", m.latencyNanos() / 1e6);
+                gen.writeNumberField("request_size", m.requestBytes());
+                gen.writeNumberField("response_size", m.responseBytes());
+                for (var e : m.details().entrySet()) {
+                    gen.writeFieldName(e.getKey());
+                    value(e.getValue());
+                }
+                gen.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void endpoint(String name, Endpoint e) throws IOException {
+            gen.writeObjectFieldStart(name);
+            gen.writeStringField("ip", e.ip());
+            gen.writeNumberField("port", e.port());
+            gen.writeStringField("pod", e.pod() == null ? "" : e.pod());
+            gen.writeStringField("namespace", e.namespace() == null ? "" : e.namespace());
+            gen.writeEndObject();
+        }
+
+        private void value(Object v) throws IOException {
+            switch (v) {
+                case null -> gen.writeNull();
+                case String s -> gen.writeString(s);
+                case Long l -> gen.writeNumber(l);
+                case Integer i -> gen.writeNumber(i);
+                case Double d -> gen.writeNumber(d);
+                case Boolean b -> gen.writeBoolean(b);
+                case Map<?, ?> map -> {
+                    gen.writeStartObject();
+                    for (var e : map.entrySet()) {
+                        gen.writeFieldName(String.valueOf(e.getKey()));
+                        value(e.getValue());
+                    }
+                    gen.writeEndObject();
+                }
+                case Iterable<?> list -> {
+                    gen.writeStartArray();
+                    for (var x : list) value(x);
+                    gen.writeEndArray();
+                }
+                default -> gen.writeString(v.toString());
+            }
+        }
+
+        public void flush() {
+            try {
+                gen.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                gen.writeRaw('\n');
+                gen.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
