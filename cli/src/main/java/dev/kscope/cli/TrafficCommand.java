@@ -9,6 +9,7 @@ import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.MessageFormat;
 import dev.kscope.traffic.pcap.PcapFileSource;
 import dev.kscope.traffic.resolve.EndpointResolver;
+import dev.kscope.traffic.ui.TrafficUi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +35,7 @@ import java.util.function.Consumer;
                 "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
                 "  kscope traffic -r all.pcap --filter 'http.path.startsWith(\"/api/\") && src.pod == \"web\"'",
                 "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d  # keep history",
+                "  kscope traffic -r all.pcap --ui                              # browse at http://127.0.0.1:8899",
                 "  kscope traffic query 'http.status >= 500' --db traffic.duckdb -w errors.pcapng",
                 "",
                 "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
@@ -64,6 +66,13 @@ public final class TrafficCommand implements Runnable {
             description = "with --db: drop the oldest messages while the database is larger (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
     String maxDbSize;
 
+    @Option(names = "--ui", description = "serve the web UI (message stream, filter, details, service map) instead of printing")
+    boolean ui;
+
+    @Option(names = "--ui-addr", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8899",
+            description = "where --ui listens (default ${DEFAULT-VALUE}; keep it on loopback: the UI has no authentication)")
+    String uiAddr;
+
     @Option(names = "--debug", hidden = true)
     boolean debug;
 
@@ -77,22 +86,22 @@ public final class TrafficCommand implements Runnable {
                     + "make one with: tcpdump -i any -w FILE.pcap)", null, 2);
         }
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
+        var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
         var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
-        var json = output.equals("json") ? new MessageFormat.JsonLines(out) : null;
-        if (json == null) out.println(MessageFormat.TABLE_HEADER);
+        var json = web == null && output.equals("json") ? new MessageFormat.JsonLines(out) : null;
+        if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
+        else if (json == null) out.println(MessageFormat.TABLE_HEADER);
         var shown = new long[1];
-        Consumer<Message> print = m -> {
+        var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
+        var sourceName = read.toAbsolutePath().toString();
+        Consumer<Message> sink = m -> {
+            if (store != null) store.add(m, sourceName);
             if (limit > 0 && shown[0] >= limit) return;
             if (messageFilter != null && !messageFilter.test(m)) return;
             shown[0]++;
-            if (json != null) json.write(m);
+            if (web != null) web.accept(m);
+            else if (json != null) json.write(m);
             else out.println(MessageFormat.tableRow(m));
-        };
-        var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
-        var sourceName = read.toAbsolutePath().toString();
-        Consumer<Message> sink = store == null ? print : m -> {
-            store.add(m, sourceName);
-            print.accept(m);
         };
         try (var source = new PcapFileSource(read); store) {
             var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, sink::accept);
@@ -108,6 +117,22 @@ public final class TrafficCommand implements Runnable {
                     s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
                     secs * 1000, s.packets / secs, source.fileSize() / secs / 1e6,
                     source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
+        }
+        if (web != null) {
+            try {
+                Thread.currentThread().join(); // serve until interrupted
+            } catch (InterruptedException e) {
+                web.close();
+            }
+        }
+    }
+
+    static java.net.InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            return new java.net.InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            throw new KscopeException("bad --ui-addr '" + hostPort + "': expected HOST:PORT, e.g. 127.0.0.1:8899", null, 2);
         }
     }
 
