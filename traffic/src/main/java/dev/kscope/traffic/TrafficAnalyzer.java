@@ -137,6 +137,7 @@ public final class TrafficAnalyzer implements PacketHandler {
     }
 
     private Endpoint endpoint(String ip, int port) {
+        if (podCache.size() > 65_536) podCache.clear(); // pods come and go: the cache only spares repeated lookups
         var pod = podCache.computeIfAbsent(ip, k -> {
             var r = resolver.resolve(k);
             return r == null ? NO_POD : r;
