@@ -40,7 +40,7 @@ const assert = (cond, what) => { if (!cond) throw new Error('assertion failed: '
     assert((await page.$$('tr.msg')).length === 1, 'rows kept on a bad filter');
     await page.fill('#filter', '');
     await page.click('#apply');
-    await page.waitForFunction(() => document.querySelectorAll('tr.msg').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('tr.msg').length === 3 && window.streamOpen);
 
     // Live stream: the Java side now adds a message; it must show up without reloading.
     console.log('READY');

@@ -7,7 +7,7 @@ import dev.kscope.traffic.history.MessageStore;
 import dev.kscope.traffic.history.PacketExporter;
 import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.MessageFormat;
-import dev.kscope.traffic.pcap.PcapFileSource;
+import dev.kscope.traffic.pcap.CaptureSource;
 import dev.kscope.traffic.resolve.EndpointResolver;
 import dev.kscope.traffic.ui.TrafficUi;
 import picocli.CommandLine;
@@ -30,6 +30,7 @@ import java.util.function.Consumer;
                 "Examples:",
                 "  kscope traffic -r web.pcap                                   # table of every message",
                 "  kscope traffic -r web.pcapng -o json | jq .http.url          # one JSON object per line",
+                "  tcpdump -i any -U -w - 'tcp port 80' | kscope traffic -r -   # live, through a pipe",
                 "  kscope traffic -r web.pcap --filter 'http.status >= 500'",
                 "  kscope traffic -r all.pcap --filter 'proto == \"dns\" && dns.rcode == \"NXDOMAIN\"'",
                 "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
@@ -42,8 +43,9 @@ import java.util.function.Consumer;
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
                 "Capture a file to read: tcpdump -i any -w web.pcap 'tcp port 80'"})
 public final class TrafficCommand implements Runnable {
-    @Option(names = {"-r", "--read"}, paramLabel = "FILE", description = "pcap or pcapng file to analyze (tcpdump -w, Wireshark, kscope capture)")
-    Path read;
+    @Option(names = {"-r", "--read"}, paramLabel = "FILE", description = "pcap or pcapng file to analyze (tcpdump -w, Wireshark, kscope capture); "
+            + "- reads standard input as it comes: tcpdump -i any -U -w - | kscope traffic -r -")
+    String read;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
             description = "table (default) or json (one object per line)")
@@ -93,7 +95,8 @@ public final class TrafficCommand implements Runnable {
         else if (json == null) out.println(MessageFormat.TABLE_HEADER);
         var shown = new long[1];
         var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
-        var sourceName = read.toAbsolutePath().toString();
+        var live = read.equals("-");
+        var sourceName = live ? null : Path.of(read).toAbsolutePath().toString(); // packets of a pipe cannot be re-read for export
         Consumer<Message> sink = m -> {
             if (store != null) store.add(m, sourceName);
             if (limit > 0 && shown[0] >= limit) return;
@@ -102,8 +105,12 @@ public final class TrafficCommand implements Runnable {
             if (web != null) web.accept(m);
             else if (json != null) json.write(m);
             else out.println(MessageFormat.tableRow(m));
+            if (live) {
+                if (json != null) json.flush();
+                out.flush();
+            }
         };
-        try (var source = new PcapFileSource(read); store) {
+        try (var source = CaptureSource.open(read); store) {
             var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, sink::accept);
             long t0 = System.nanoTime();
             analyzer.run(source);
@@ -115,7 +122,7 @@ public final class TrafficCommand implements Runnable {
             System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps; "
                             + "analyzed in %.0f ms (%.0f packets/s, %.1f MB/s)%s%n",
                     s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
-                    secs * 1000, s.packets / secs, source.fileSize() / secs / 1e6,
+                    secs * 1000, s.packets / secs, source.bytes() / secs / 1e6,
                     source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
         }
         if (web != null) {

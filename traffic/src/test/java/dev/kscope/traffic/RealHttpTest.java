@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Real servers (JDK HttpServer with keep-alive, busybox httpd), real curl, real tcpdump; tshark as the oracle. */
 @Tag("root")
 class RealHttpTest {
-    static final int KEEPALIVE_PORT = 22081, BUSYBOX_PORT = 22082;
+    static final int KEEPALIVE_PORT = 22081, BUSYBOX_PORT = 22082, LIVE_PORT = 22083;
 
     @Test
     void keepAliveChunkedGzipAndErrorsMatchTshark() throws Exception {
@@ -105,6 +105,41 @@ class RealHttpTest {
                 files.forEach(f -> f.toFile().delete());
             }
             Files.delete(www);
+        }
+    }
+
+    @Test
+    void liveThroughAPipeFromTcpdump() throws Exception {
+        var server = HttpServer.create(new InetSocketAddress("127.0.0.1", LIVE_PORT), 16);
+        server.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            var body = "live".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        var tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-U", "--immediate-mode", "-s", "0", "-w", "-", "tcp port " + LIVE_PORT)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var seen = new java.util.concurrent.LinkedBlockingQueue<Message>();
+        var source = new dev.kscope.traffic.pcap.PcapStreamSource(tcpdump.getInputStream(), "tcpdump");
+        var analyzer = Thread.ofPlatform().start(() -> new TrafficAnalyzer(dev.kscope.traffic.resolve.EndpointResolver.NONE, seen::add).run(source));
+        try {
+            Thread.sleep(1000); // tcpdump's "listening" goes to stderr we discarded: give it a moment
+            var client = java.net.http.HttpClient.newHttpClient();
+            for (int i = 0; i < 3; i++) {
+                client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + LIVE_PORT + "/live/" + i)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                // Each message shows up while the capture is still running.
+                var m = seen.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(m).as("message " + i + " while tcpdump runs").isNotNull();
+                assertThat(m.summary()).isEqualTo("GET /live/" + i);
+                assertThat(m.status()).isEqualTo("200");
+            }
+        } finally {
+            tcpdump.destroy();
+            analyzer.join(10_000);
+            server.stop(0);
         }
     }
 

@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * GET /                         the page
  * GET /api/messages?filter=CEL&limit=N  newest N (1000) messages, newest last; 400 {"error": ...} on a bad filter
  * GET /api/messages/ID          one message
- * GET /api/stream?filter=CEL    new messages as they come (text/event-stream)
+ * GET /api/stream?filter=CEL&since=ID  messages after ID (the client's last), then new ones as they come (SSE)
  * GET /api/map?filter=CEL       service map: nodes and edges with calls, rate, error rate, latency
  * </pre>
  */
@@ -150,13 +150,26 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
             send(ex, 400, "application/json", "{\"error\":" + quote(e.getMessage()) + "}");
             return;
         }
+        long since;
+        try {
+            since = Long.parseLong(query(ex).getOrDefault("since", "-1"));
+        } catch (NumberFormatException e) {
+            since = -1;
+        }
         var queue = new ArrayBlockingQueue<Message>(10_000);
-        subscribers.add(queue);
+        subscribers.add(queue); // before the backlog: nothing falls between the page's first load and the stream
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
+            if (since >= 0) {
+                for (var m : snapshot()) {
+                    if (m.id() > since && (filter == null || filter.test(m))) {
+                        out.write(("data: " + MessageFormat.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
             out.flush();
             while (true) {
                 var m = queue.poll(15, TimeUnit.SECONDS);
