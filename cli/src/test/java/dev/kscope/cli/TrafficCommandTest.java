@@ -175,4 +175,18 @@ class TrafficCommandTest {
         var left = kscope("traffic", "query", "--db", db.toString(), "-o", "json").out().lines().toList();
         assertThat(left).singleElement().asString().contains("\"proto\":\"dns\"");
     }
+
+    @Test
+    void standardInputIsReadAsAPipe() throws Exception {
+        var oldIn = System.in;
+        System.setIn(Files.newInputStream(pcap));
+        try {
+            var r = kscope("traffic", "-r", "-", "-o", "json");
+            assertThat(r.code()).isZero();
+            assertThat(r.out().lines()).hasSize(3);
+            assertThat(r.err()).contains("6 packets, 3 messages");
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
 }

@@ -2,7 +2,7 @@ package dev.kscope.traffic.output;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
 
@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** Renders messages as JSON (one object per line) or as table rows. */
 public final class MessageFormat {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     public static final String TABLE_HEADER = row("TIME(UTC)", "PROTO", "SOURCE", "DESTINATION", "REQUEST", "STATUS", "LATENCY", "BYTES", "NOTE");
 
@@ -38,7 +38,7 @@ public final class MessageFormat {
 
         public JsonLines(OutputStream out) {
             try {
-                gen = JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                gen = JSON.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
                 gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
