@@ -6,6 +6,7 @@ import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.history.MessageStore;
 import dev.kscope.traffic.history.PacketExporter;
 import dev.kscope.traffic.message.Message;
+import dev.kscope.traffic.output.AsyncSink;
 import dev.kscope.traffic.output.MessageFormat;
 import dev.kscope.traffic.pcap.CaptureSource;
 import dev.kscope.traffic.resolve.EndpointResolver;
@@ -110,10 +111,12 @@ public final class TrafficCommand implements Runnable {
                 out.flush();
             }
         };
-        try (var source = CaptureSource.open(read); store) {
-            var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, sink::accept);
+        // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
+        try (var source = CaptureSource.open(read); store; var output = live ? null : new AsyncSink(sink::accept, 4096)) {
+            var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, live ? sink::accept : output);
             long t0 = System.nanoTime();
             analyzer.run(source);
+            if (output != null) output.close();
             if (json != null && shown[0] > 0) json.close();
             out.flush();
             double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
