@@ -24,25 +24,25 @@ import java.util.function.Consumer;
         mixinStandardHelpOptions = true,
         subcommands = TrafficCommand.Query.class,
         description = {
-                "Turn network traffic into API calls: HTTP/1.x, DNS (UDP and TCP), Redis (RESP2/3) request/response",
-                "messages with latency, sizes and status, recognized by content (any port).",
-                "Reads a pcap or pcapng file (-r); live capture in pods comes with 'kscope capture'."},
+                "Turn network traffic into API calls: request/response messages with latency, sizes and status.",
+                "Protocols are recognized by content (any port): HTTP/1.x, HTTP/2, gRPC, DNS (UDP, TCP),",
+                "Redis (RESP2/3), PostgreSQL, Kafka. Reads pcap/pcapng files or a pipe (-r -)."},
         footer = {"",
                 "Examples:",
-                "  kscope traffic -r web.pcap                                   # table of every message",
-                "  kscope traffic -r web.pcapng -o json | jq .http.url          # one JSON object per line",
-                "  tcpdump -i any -U -w - 'tcp port 80' | kscope traffic -r -   # live, through a pipe",
+                "  kscope traffic -r web.pcap",
+                "  kscope traffic -r web.pcapng -o json | jq .http.url",
+                "  tcpdump -i any -U -w - 'tcp port 80' | kscope traffic -r -",
                 "  kscope traffic -r web.pcap --filter 'http.status >= 500'",
-                "  kscope traffic -r all.pcap --filter 'proto == \"dns\" && dns.rcode == \"NXDOMAIN\"'",
+                "  kscope traffic -r all.pcap --filter 'dns.rcode == \"NXDOMAIN\"'",
                 "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
-                "  kscope traffic -r all.pcap --filter 'http.path.startsWith(\"/api/\") && src.pod == \"web\"'",
-                "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d  # keep history",
-                "  kscope traffic -r all.pcap --ui                              # browse at http://127.0.0.1:8899",
+                "  kscope traffic -r all.pcap --filter 'grpc.status != \"OK\" && dst.pod == \"web\"'",
+                "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d",
                 "  kscope traffic query 'http.status >= 500' --db traffic.duckdb -w errors.pcapng",
+                "  kscope traffic -r all.pcap --ui         (then open http://127.0.0.1:8899)",
                 "",
                 "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
-                "Capture a file to read: tcpdump -i any -w web.pcap 'tcp port 80'"})
+                "Make a capture: tcpdump -i any -w web.pcap 'tcp port 80'"})
 public final class TrafficCommand implements Runnable {
     @Option(names = {"-r", "--read"}, paramLabel = "FILE", description = "pcap or pcapng file to analyze (tcpdump -w, Wireshark, kscope capture); "
             + "- reads standard input as it comes: tcpdump -i any -U -w - | kscope traffic -r -")
@@ -85,8 +85,8 @@ public final class TrafficCommand implements Runnable {
             throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
         }
         if (read == null) {
-            throw new KscopeException("live traffic needs the capture module, which is not wired in yet (read a capture file with -r FILE.pcap; "
-                    + "make one with: tcpdump -i any -w FILE.pcap)", null, 2);
+            throw new KscopeException("no capture to read: in-process live capture is not wired in yet (read a file with -r FILE.pcap, "
+                    + "or pipe tcpdump in: tcpdump -i any -U -w - | kscope traffic -r -)", null, 2);
         }
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
