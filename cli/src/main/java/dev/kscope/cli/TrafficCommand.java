@@ -1,0 +1,241 @@
+package dev.kscope.cli;
+
+import dev.kscope.core.KscopeException;
+import dev.kscope.traffic.TrafficAnalyzer;
+import dev.kscope.traffic.filter.MessageFilter;
+import dev.kscope.traffic.history.MessageStore;
+import dev.kscope.traffic.history.PacketExporter;
+import dev.kscope.traffic.message.Message;
+import dev.kscope.traffic.output.AsyncSink;
+import dev.kscope.traffic.output.MessageFormat;
+import dev.kscope.traffic.pcap.CaptureSource;
+import dev.kscope.traffic.resolve.EndpointResolver;
+import dev.kscope.traffic.ui.TrafficUi;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+@Command(name = "traffic",
+        mixinStandardHelpOptions = true,
+        subcommands = TrafficCommand.Query.class,
+        description = {
+                "Turn network traffic into API calls: request/response messages with latency, sizes and status.",
+                "Protocols are recognized by content (any port): HTTP/1.x, HTTP/2, gRPC, DNS (UDP, TCP),",
+                "Redis (RESP2/3), PostgreSQL, Kafka. Reads pcap/pcapng files or a pipe (-r -)."},
+        footer = {"",
+                "Examples:",
+                "  kscope traffic -r web.pcap",
+                "  kscope traffic -r web.pcapng -o json | jq .http.url",
+                "  tcpdump -i any -U -w - 'tcp port 80' | kscope traffic -r -",
+                "  kscope traffic -r web.pcap --filter 'http.status >= 500'",
+                "  kscope traffic -r all.pcap --filter 'dns.rcode == \"NXDOMAIN\"'",
+                "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
+                "  kscope traffic -r all.pcap --filter 'grpc.status != \"OK\" && dst.pod == \"web\"'",
+                "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d",
+                "  kscope traffic query 'http.status >= 500' --db traffic.duckdb -w errors.pcapng",
+                "  kscope traffic -r all.pcap --ui         (then open http://127.0.0.1:8899)",
+                "",
+                "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
+                "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
+                "Make a capture: tcpdump -i any -w web.pcap 'tcp port 80'"})
+public final class TrafficCommand implements Runnable {
+    @Option(names = {"-r", "--read"}, paramLabel = "FILE", description = "pcap or pcapng file to analyze (tcpdump -w, Wireshark, kscope capture); "
+            + "- reads standard input as it comes: tcpdump -i any -U -w - | kscope traffic -r -")
+    String read;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+            description = "table (default) or json (one object per line)")
+    String output;
+
+    @Option(names = "--filter", paramLabel = "CEL", description = "only messages for which this CEL expression is true")
+    String filter;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "stop after N messages (0: no limit)")
+    long limit;
+
+    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query')")
+    Path db;
+
+    @Option(names = "--retention", paramLabel = "AGE", defaultValue = "7d",
+            description = "with --db: drop messages older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
+    String retention;
+
+    @Option(names = "--max-db-size", paramLabel = "SIZE", defaultValue = "1GB",
+            description = "with --db: drop the oldest messages while the database is larger (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
+    String maxDbSize;
+
+    @Option(names = "--ui", description = "serve the web UI (message stream, filter, details, service map) instead of printing")
+    boolean ui;
+
+    @Option(names = "--ui-addr", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8899",
+            description = "where --ui listens (default ${DEFAULT-VALUE}; keep it on loopback: the UI has no authentication)")
+    String uiAddr;
+
+    @Option(names = "--debug", hidden = true)
+    boolean debug;
+
+    @Override
+    public void run() {
+        if (!output.equals("table") && !output.equals("json")) {
+            throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
+        }
+        if (read == null) {
+            throw new KscopeException("no capture to read: in-process live capture is not wired in yet (read a file with -r FILE.pcap, "
+                    + "or pipe tcpdump in: tcpdump -i any -U -w - | kscope traffic -r -)", null, 2);
+        }
+        var messageFilter = filter == null ? null : MessageFilter.compile(filter);
+        var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
+        var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
+        var json = web == null && output.equals("json") ? new MessageFormat.JsonLines(out) : null;
+        if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
+        else if (json == null) out.println(MessageFormat.TABLE_HEADER);
+        var shown = new long[1];
+        var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
+        var live = read.equals("-");
+        var sourceName = live ? null : Path.of(read).toAbsolutePath().toString(); // packets of a pipe cannot be re-read for export
+        Consumer<Message> sink = m -> {
+            if (store != null) store.add(m, sourceName);
+            if (limit > 0 && shown[0] >= limit) return;
+            if (messageFilter != null && !messageFilter.test(m)) return;
+            shown[0]++;
+            if (web != null) web.accept(m);
+            else if (json != null) json.write(m);
+            else out.println(MessageFormat.tableRow(m));
+            if (live) {
+                if (json != null) json.flush();
+                out.flush();
+            }
+        };
+        // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
+        try (var source = CaptureSource.open(read); store; var output = live ? null : new AsyncSink(sink::accept, 4096)) {
+            var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, live ? sink::accept : output);
+            long t0 = System.nanoTime();
+            analyzer.run(source);
+            if (output != null) output.close();
+            if (json != null && shown[0] > 0) json.close();
+            out.flush();
+            double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+            var s = analyzer.stats();
+            var tcp = analyzer.tcpStats();
+            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps; "
+                            + "analyzed in %.0f ms (%.0f packets/s, %.1f MB/s)%s%n",
+                    s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
+                    secs * 1000, s.packets / secs, source.bytes() / secs / 1e6,
+                    source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
+        }
+        if (web != null) {
+            try {
+                Thread.currentThread().join(); // serve until interrupted
+            } catch (InterruptedException e) {
+                web.close();
+            }
+        }
+    }
+
+    static java.net.InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            return new java.net.InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            throw new KscopeException("bad --ui-addr '" + hostPort + "': expected HOST:PORT, e.g. 127.0.0.1:8899", null, 2);
+        }
+    }
+
+    static Duration duration(String text, String option) {
+        var m = java.util.regex.Pattern.compile("(\\d+)(s|m|h|d)").matcher(text.strip());
+        if (!m.matches()) {
+            throw new KscopeException("bad " + option + " '" + text + "': expected a number and a unit s, m, h or d (e.g. 10m, 24h, 7d)", null, 2);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    static long size(String text) {
+        var m = java.util.regex.Pattern.compile("(\\d+)\\s*(KB|MB|GB|TB|B)?", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(text.strip());
+        if (!m.matches()) {
+            throw new KscopeException("bad --max-db-size '" + text + "': expected e.g. 500MB or 2GB", null, 2);
+        }
+        long n = Long.parseLong(m.group(1));
+        var unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+        return n * switch (unit) {
+            case "KB" -> 1L << 10;
+            case "MB" -> 1L << 20;
+            case "GB" -> 1L << 30;
+            case "TB" -> 1L << 40;
+            default -> 1L;
+        };
+    }
+
+    @Command(name = "query",
+            mixinStandardHelpOptions = true,
+            description = "Search the message history stored with --db, optionally writing the matching messages' packets to pcapng.",
+            footer = {"",
+                    "Examples:",
+                    "  kscope traffic query --db traffic.duckdb                                  # everything stored",
+                    "  kscope traffic query 'http.status >= 500' --db traffic.duckdb --since 10m",
+                    "  kscope traffic query 'proto == \"redis\" && error' --db traffic.duckdb -o json",
+                    "  kscope traffic query 'dns.rcode == \"NXDOMAIN\"' --db traffic.duckdb -w nx.pcapng",
+                    "",
+                    "--since counts back from now, by capture time: messages read from an old capture file are older."})
+    static final class Query implements Runnable {
+        @CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "CEL", description = "filter expression, as for --filter (default: all)")
+        String filter;
+
+        @Option(names = "--db", paramLabel = "PATH", required = true, description = "DuckDB file written by 'kscope traffic --db'")
+        Path db;
+
+        @Option(names = "--since", paramLabel = "AGE", description = "only messages that started in the last AGE (e.g. 10m, 2h, 7d)")
+        String since;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default) or json")
+        String output;
+
+        @Option(names = {"-w", "--write"}, paramLabel = "FILE.pcapng", description = "write the packets of the matching messages here")
+        Path write;
+
+        @Option(names = "--debug", hidden = true)
+        boolean debug;
+
+        @Override
+        public void run() {
+            if (!output.equals("table") && !output.equals("json")) {
+                throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
+            }
+            if (!java.nio.file.Files.exists(db)) {
+                throw new KscopeException("no message history at " + db + " (store some with: kscope traffic -r FILE.pcap --db " + db + ")");
+            }
+            var messageFilter = filter == null ? null : MessageFilter.compile(filter);
+            long from = since == null ? Long.MIN_VALUE
+                    : java.time.Instant.now().minus(duration(since, "--since")).toEpochMilli() * 1_000_000L;
+            var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
+            try (var store = new MessageStore(db, null, 0)) {
+                var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
+                if (output.equals("table")) {
+                    out.println(MessageFormat.TABLE_HEADER);
+                    for (var s : matches) out.println(MessageFormat.tableRow(s.message()));
+                } else if (!matches.isEmpty()) {
+                    var json = new MessageFormat.JsonLines(out);
+                    for (var s : matches) json.write(s.message());
+                    json.close();
+                }
+                out.flush();
+                if (write != null) {
+                    long packets = PacketExporter.export(matches, write);
+                    System.err.printf("%d messages; %d packets written to %s%n", matches.size(), packets, write);
+                } else {
+                    System.err.printf("%d messages%n", matches.size());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.kscope.traffic.dissect;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * Keeps the first bytes of a body and renders them for people: decompressed (gzip, deflate) with the output
+ * capped, so a compression bomb costs {@link #MAX_SHOWN} bytes, and as text when it is text.
+ */
+public final class BodyPreview {
+    public static final int MAX_KEPT = 16 << 10;  // compressed bodies need more input for the same preview
+    public static final int MAX_SHOWN = 1024;
+
+    private byte[] kept;
+    private int length;
+    private boolean compressed;
+
+    /** Call before adding when the body is compressed: then more input is kept for the same preview. */
+    public void compressed(boolean compressed) {
+        this.compressed = compressed;
+    }
+
+    public void add(ByteCumulator in, int from, int n) {
+        int limit = compressed ? MAX_KEPT : MAX_SHOWN;
+        int take = Math.min(n, limit - length);
+        if (take <= 0) return;
+        if (kept == null || kept.length < length + take) {
+            kept = java.util.Arrays.copyOf(kept == null ? new byte[0] : kept, Math.min(limit, Math.max(length + take, 256)));
+        }
+        in.copyTo(from, kept, length, take);
+        length += take;
+    }
+
+    public boolean isEmpty() {
+        return length == 0;
+    }
+
+    /** The preview text, or null when the body was empty. */
+    public String render(String contentEncoding) {
+        if (length == 0) return null;
+        byte[] raw = java.util.Arrays.copyOf(kept, length);
+        if (contentEncoding != null) {
+            var enc = contentEncoding.trim().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (enc.equals("gzip") || enc.equals("x-gzip")) {
+                    raw = inflate(new GZIPInputStream(new ByteArrayInputStream(raw)));
+                } else if (enc.equals("deflate")) {
+                    var zlib = inflate(new InflaterInputStream(new ByteArrayInputStream(raw)));
+                    raw = zlib.length > 0 ? zlib : inflate(new InflaterInputStream(new ByteArrayInputStream(raw), new Inflater(true)));
+                } else if (!enc.equals("identity")) {
+                    return "(" + length + "+ bytes, " + enc + " encoded)";
+                }
+            } catch (IOException e) {
+                return "(" + length + "+ bytes, " + enc + " encoded, cannot decode: " + e.getMessage() + ")";
+            }
+        }
+        return text(raw);
+    }
+
+    private static byte[] inflate(InputStream in) {
+        var out = new ByteArrayOutputStream();
+        var b = new byte[512];
+        try (in) {
+            int n;
+            while (out.size() < MAX_SHOWN && (n = in.read(b, 0, Math.min(b.length, MAX_SHOWN - out.size()))) > 0) {
+                out.write(b, 0, n);
+            }
+        } catch (IOException e) {
+            // truncated preview input: keep what inflated
+        }
+        return out.toByteArray();
+    }
+
+    static String text(byte[] raw) {
+        int n = Math.min(raw.length, MAX_SHOWN);
+        var dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
+        try {
+            var s = dec.decode(ByteBuffer.wrap(raw, 0, n)).toString();
+            if (isText(s)) return s;
+        } catch (CharacterCodingException e) {
+            // a cut multi-byte character at the end is fine: retry without the last bytes
+            for (int cut = 1; cut <= 3 && n - cut > 0; cut++) {
+                try {
+                    var s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(raw, 0, n - cut)).toString();
+                    if (isText(s)) return s;
+                } catch (CharacterCodingException ignored) {
+                }
+            }
+        }
+        var hex = new StringBuilder("(binary) ");
+        for (int i = 0; i < Math.min(n, 64); i++) hex.append(String.format("%02x", raw[i]));
+        if (n > 64) hex.append("...");
+        return hex.toString();
+    }
+
+    private static boolean isText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.kscope.traffic.history;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kscope.core.KscopeException;
+import dev.kscope.traffic.message.Endpoint;
+import dev.kscope.traffic.message.Message;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Message history in an embedded DuckDB file, bounded by age and size: after each batch, messages older than
+ * {@code maxAge} (by capture time, relative to the newest message stored) are deleted, and while the database
+ * is larger than {@code maxBytes} the oldest tenth is deleted. One table, {@code messages}, queryable with the
+ * duckdb CLI too; protocol fields are a JSON column.
+ */
+public final class MessageStore implements AutoCloseable {
+    private static final int BATCH = 2000;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_LONG_FOR_INTS);
+
+    /** A message as stored, with the capture it came from (for exporting its packets). */
+    public record Stored(Message message, String source) {
+    }
+
+    private final Path path;
+    private final Connection db;
+    private final Duration maxAge;
+    private final long maxBytes;
+    private PreparedStatement insert;
+    private int pending;
+    private long newestNanos;
+
+    public MessageStore(Path path, Duration maxAge, long maxBytes) {
+        this.path = path;
+        this.maxAge = maxAge;
+        this.maxBytes = maxBytes;
+        try {
+            var parent = path.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            db = DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath());
+            try (var st = db.createStatement()) {
+                st.execute("""
+                        CREATE TABLE IF NOT EXISTS messages (
+                          id BIGINT, time_ns BIGINT, proto VARCHAR,
+                          src_ip VARCHAR, src_port INTEGER, src_pod VARCHAR, src_namespace VARCHAR,
+                          dst_ip VARCHAR, dst_port INTEGER, dst_pod VARCHAR, dst_namespace VARCHAR,
+                          summary VARCHAR, status VARCHAR, error BOOLEAN, problem VARCHAR, latency_ns BIGINT,
+                          request_size BIGINT, response_size BIGINT, details JSON, source VARCHAR)""");
+                st.execute("CREATE INDEX IF NOT EXISTS messages_time ON messages(time_ns)");
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw new KscopeException("cannot open message history " + path + ": " + e.getMessage()
+                    + " (is another kscope using it? give another --db PATH)", e);
+        }
+    }
+
+    public void add(Message m, String source) {
+        try {
+            if (insert == null) {
+                insert = db.prepareStatement("INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            }
+            int i = 1;
+            insert.setLong(i++, m.id());
+            insert.setLong(i++, m.startNanos());
+            insert.setString(i++, m.protocol());
+            for (var e : new Endpoint[]{m.src(), m.dst()}) {
+                insert.setString(i++, e.ip());
+                insert.setInt(i++, e.port());
+                insert.setString(i++, e.pod());
+                insert.setString(i++, e.namespace());
+            }
+            insert.setString(i++, m.summary());
+            insert.setString(i++, m.status());
+            insert.setBoolean(i++, m.error());
+            insert.setString(i++, m.problem());
+            insert.setLong(i++, m.latencyNanos());
+            insert.setLong(i++, m.requestBytes());
+            insert.setLong(i++, m.responseBytes());
+            insert.setString(i++, JSON.writeValueAsString(m.details()));
+            insert.setString(i, source);
+            insert.addBatch();
+            newestNanos = Math.max(newestNanos, m.startNanos());
+            if (++pending >= BATCH) flush();
+        } catch (SQLException | JsonProcessingException e) {
+            throw new KscopeException("cannot store message in " + path + ": " + e.getMessage() + " (is the disk full?)", e);
+        }
+    }
+
+    /** Writes pending messages and applies the bounds. */
+    public void flush() {
+        if (pending == 0) return;
+        try {
+            insert.executeBatch();
+            pending = 0;
+            enforceBounds();
+        } catch (SQLException e) {
+            throw new KscopeException("cannot store messages in " + path + ": " + e.getMessage() + " (is the disk full?)", e);
+        }
+    }
+
+    private void enforceBounds() throws SQLException {
+        try (var st = db.createStatement()) {
+            if (maxAge != null) st.execute("DELETE FROM messages WHERE time_ns < " + (newestNanos - maxAge.toNanos()));
+            for (int round = 0; round < 10 && maxBytes > 0 && usedBytes() > maxBytes; round++) {
+                st.execute("DELETE FROM messages WHERE time_ns <= (SELECT quantile_disc(time_ns, 0.1) FROM messages)");
+                st.execute("CHECKPOINT");
+            }
+        }
+    }
+
+    /** Bytes of the blocks in use (deleted rows' blocks are reused, so this is what the bound applies to). */
+    long usedBytes() throws SQLException {
+        try (var st = db.createStatement(); var rs = st.executeQuery("SELECT used_blocks * block_size FROM pragma_database_size()")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    public long count() {
+        try (var st = db.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM messages")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new KscopeException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Messages that started at or after {@code sinceNanos}, oldest first. */
+    public List<Stored> since(long sinceNanos) {
+        flush();
+        var out = new ArrayList<Stored>();
+        try (var st = db.prepareStatement("SELECT * FROM messages WHERE time_ns >= ? ORDER BY time_ns, id")) {
+            st.setLong(1, sinceNanos);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> details = JSON.readValue(rs.getString("details"), new TypeReference<>() {
+                    });
+                    var m = new Message(rs.getLong("id"), rs.getString("proto"),
+                            new Endpoint(rs.getString("src_ip"), rs.getInt("src_port"), rs.getString("src_pod"), rs.getString("src_namespace")),
+                            new Endpoint(rs.getString("dst_ip"), rs.getInt("dst_port"), rs.getString("dst_pod"), rs.getString("dst_namespace")),
+                            rs.getLong("time_ns"), rs.getLong("latency_ns"), rs.getLong("request_size"), rs.getLong("response_size"),
+                            rs.getString("summary"), rs.getString("status"), rs.getBoolean("error"), rs.getString("problem"), details);
+                    out.add(new Stored(m, rs.getString("source")));
+                }
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new KscopeException("cannot read message history " + path + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            try {
+                if (insert != null) insert.close();
+                db.close();
+            } catch (SQLException e) {
+                throw new KscopeException("cannot close " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+package dev.kscope.traffic.message;
+
+@FunctionalInterface
+public interface MessageSink {
+    void accept(Message message);
+}

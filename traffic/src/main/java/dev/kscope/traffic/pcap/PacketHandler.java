@@ -1,0 +1,6 @@
+package dev.kscope.traffic.pcap;
+
+@FunctionalInterface
+public interface PacketHandler {
+    void onPacket(Packet packet);
+}
