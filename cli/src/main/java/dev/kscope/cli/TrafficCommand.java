@@ -9,7 +9,6 @@ import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.AsyncSink;
 import dev.kscope.traffic.output.MessageFormat;
 import dev.kscope.traffic.pcap.CaptureSource;
-import dev.kscope.traffic.resolve.EndpointResolver;
 import dev.kscope.traffic.ui.TrafficUi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,6 +43,9 @@ import java.util.function.Consumer;
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
                 "Make a capture: tcpdump -i any -w web.pcap 'tcp port 80'"})
 public final class TrafficCommand implements Runnable {
+    @picocli.CommandLine.Mixin
+    RuntimeFlags runtime = new RuntimeFlags();
+
     @Option(names = {"-r", "--read"}, paramLabel = "FILE", description = "pcap or pcapng file to analyze (tcpdump -w, Wireshark, kscope capture); "
             + "- reads standard input as it comes: tcpdump -i any -U -w - | kscope traffic -r -")
     String read;
@@ -112,8 +114,9 @@ public final class TrafficCommand implements Runnable {
             }
         };
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
-        try (var source = CaptureSource.open(read); store; var output = live ? null : new AsyncSink(sink::accept, 4096)) {
-            var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, live ? sink::accept : output);
+        try (var source = CaptureSource.open(read); store; var pods = PodEndpoints.start(runtime.options());
+             var output = live ? null : new AsyncSink(sink::accept, 4096)) {
+            var analyzer = new TrafficAnalyzer(pods, live ? sink::accept : output);
             long t0 = System.nanoTime();
             analyzer.run(source);
             if (output != null) output.close();

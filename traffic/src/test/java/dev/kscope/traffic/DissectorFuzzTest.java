@@ -131,6 +131,12 @@ class DissectorFuzzTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("seeds")
     void dissectorSurvivesMutatedInput(Seed seed) {
+        var replay = System.getProperty("fuzz.replay"); // e.g. -Dfuzz.replay=http2:-8403274212133901478 reruns a failure
+        if (replay != null) {
+            var parts = replay.split(":", 2);
+            if (seed.toString().equals(parts[0])) fuzzOnce(seed, new Random(Long.parseLong(parts[1])));
+            return;
+        }
         long seedValue = System.nanoTime();
         var rnd = new Random(seedValue);
         long deadline = System.nanoTime() + BUDGET_NANOS;

@@ -125,7 +125,7 @@ record DnsMessage(int id, boolean response, int opcode, int rcode, boolean trunc
         }
 
         void need(int n) {
-            if (pos + n > end) throw new Malformed("DNS message truncated");
+            if (n < 0 || n > end - pos) throw new Malformed("DNS message truncated");
         }
 
         int u16() {

@@ -202,7 +202,7 @@ final class Http2Dissector implements StreamDissector {
         if (half.start < 0) half.start = ts;
         half.bytes += 9 + block.readable();
         if (half.headers == null) half.headers = headers;
-        else if (!fromClient && headers.status() != null && headers.status().charAt(0) == '1') half.headers = headers; // after 1xx
+        else if (!fromClient && headers.status() != null && headers.status().length() > 0 && headers.status().charAt(0) == '1') half.headers = headers; // after 1xx
         else half.trailers = headers;
         if (side.headerEndStream) endHalf(s, fromClient, ts);
     }

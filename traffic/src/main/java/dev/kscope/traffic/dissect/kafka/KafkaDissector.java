@@ -279,7 +279,7 @@ final class KafkaDissector extends PairingDissector<KafkaDissector.Frame, KafkaD
         }
 
         void need(int n) {
-            if (n < 0 || pos + n > end) throw new Malformed("field runs past the frame");
+            if (n < 0 || n > end - pos) throw new Malformed("field runs past the frame"); // no pos + n: it can overflow
         }
 
         int i8() {

@@ -1,0 +1,60 @@
+package dev.kscope.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kscope.testnode.TestNode;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** kscope traffic names the pods at both ends of a call between two real pods on this node. */
+@Tag("root")
+class TrafficPodsTest {
+
+    @Test
+    void httpBetweenTwoPodsIsAttributedToBoth() throws Exception {
+        var node = TestNode.shared();
+        var ns = "traffic-" + UUID.randomUUID().toString().substring(0, 8);
+        var web = node.runPod(ns, "web", "httpd", "httpd", "-f", "-p", "8080", "-h", "/etc");
+        var client = node.runPod(ns, "client", "main", "/bin/sleep", "3600");
+        var pcap = Files.createTempFile("kscope-traffic-pods", ".pcap");
+        var tcpdump = new ProcessBuilder("tcpdump", "-i", "kscope0", "-U", "-w", pcap.toString(), "tcp port 8080")
+                .redirectErrorStream(true).start();
+        try {
+            Thread.sleep(1000); // tcpdump attached
+            var r = node.exec(client.containerId(), "wget", "-q", "-O", "/dev/null", "http://" + web.ip() + ":8080/hostname");
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            Thread.sleep(500);
+        } finally {
+            tcpdump.destroy();
+            tcpdump.waitFor(10, TimeUnit.SECONDS);
+        }
+        try {
+            var run = TrafficCommandTest.kscope("traffic", "-r", pcap.toString(), "-o", "json",
+                    "--containerd-socket", node.criSocket().toString());
+            assertThat(run.code()).as(run.err()).isZero();
+            var messages = run.out().lines().map(l -> {
+                try {
+                    return new ObjectMapper().readValue(l, Map.class);
+                } catch (Exception e) {
+                    throw new AssertionError(l, e);
+                }
+            }).toList();
+            assertThat(messages).hasSize(1);
+            var m = messages.getFirst();
+            assertThat(m.toString()).contains("GET", "/hostname");
+            assertThat(m.get("src")).asString().contains("pod=client", "namespace=" + ns);
+            assertThat(m.get("dst")).asString().contains("pod=web", "namespace=" + ns);
+        } finally {
+            Files.deleteIfExists(pcap);
+            node.removePod(web);
+            node.removePod(client);
+        }
+    }
+}
