@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Debug containers and Kubernetes workloads: eBPF tracing, packet capture, API traffic, debug containers.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CaptureCommand.class,
         })
 public final class Kscope implements Runnable {
 
