@@ -120,6 +120,11 @@ public final class Capture implements AutoCloseable {
         stopping = true;
     }
 
+    boolean drainOnStop() {
+        var why = reason.get();
+        return (why == Reason.STOPPED || why == Reason.DURATION) && !output.done();
+    }
+
     void checkDeadline() {
         if (System.nanoTime() >= deadline) stop(Reason.DURATION);
     }

@@ -21,6 +21,8 @@ final class PacketRing implements AutoCloseable {
     private static final int ARPHRD_ETHER = 1, ARPHRD_LOOPBACK = 772, ARPHRD_NONE = 0xFFFE, ARPHRD_RAWIP = 519,
             ARPHRD_TUNNEL = 768, ARPHRD_TUNNEL6 = 769, ARPHRD_SIT = 776, ARPHRD_IPGRE = 778;
     private static final int TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1, TP_STATUS_VLAN_VALID = 0x10, TP_STATUS_VLAN_TPID_VALID = 0x40;
+    /** A block is handed over after this long even if not full, so quiet traffic shows up promptly. */
+    static final int RETIRE_MILLIS = 100;
     private static final VarHandle INT = JAVA_INT.varHandle();
 
     final String name;
@@ -74,7 +76,7 @@ final class PacketRing implements AutoCloseable {
             req.set(JAVA_INT, 4, blockCount);
             req.set(JAVA_INT, 8, frameSize);
             req.set(JAVA_INT, 12, blockSize / frameSize * blockCount);
-            req.set(JAVA_INT, 16, 100); // retire a block after 100 ms even if not full, so quiet traffic shows up promptly
+            req.set(JAVA_INT, 16, RETIRE_MILLIS);
             if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req) != 0) {
                 throw new KscopeException("cannot allocate a " + (((long) blockSize * blockCount) >> 20) + " MiB packet ring on " + name
                         + ": " + strerror(errno()) + " (use a smaller -B)");

@@ -66,6 +66,7 @@ final class TargetReader implements Runnable {
         try {
             go.await();
             if (!capture.stopping()) loop();
+            if (capture.drainOnStop()) drain();
         } catch (Throwable e) {
             endMessage = "capture of " + target.label() + " failed: " + e;
             capture.targetEnded(this, e);
@@ -180,6 +181,20 @@ final class TargetReader implements Runnable {
                 }
                 if (alive == 0) return;
             }
+        }
+    }
+
+    /**
+     * Stopped by the user or the clock: the kernel still holds the packets of the block it is filling. It hands that
+     * block over within the retire timeout, so wait that long and keep them (tcpdump loses them on Ctrl-C).
+     */
+    private void drain() throws InterruptedException {
+        Thread.sleep(PacketRing.RETIRE_MILLIS + 20);
+        var out = capture.output();
+        PacketRing.PacketHandler handler = (ring, ts, seg, off, capLen, origLen, pktType, vlan) ->
+                out.packet(ring.interfaceId, ts, seg, off, capLen, origLen, flags(pktType), vlan, options.snaplen());
+        for (var ring : rings) {
+            while (ring.readBlocks(8, handler) > 0) { /* until no block is ready */ }
         }
     }
 
