@@ -43,6 +43,7 @@ class FilterTableTest {
                 Thread.sleep(300);
             } finally {
                 tcpdump.stop();
+                captures.forEach(Capture::stop); // all drain at once
                 for (var c : captures) c.close();
             }
             assertThat(Tools.readPcap(all)).hasSizeGreaterThan(60);

@@ -111,13 +111,14 @@ final class Tools {
         return result;
     }
 
-    record Pcapng(List<String> interfaceNames, List<String> interfaceComments, List<Packet> packets, int statistics) {}
+    record Pcapng(List<String> interfaceNames, List<String> interfaceComments, List<String> interfaceIpv4, List<Packet> packets, int statistics) {}
 
     /** Packets and interfaces of a pcapng file; checks every block's two length fields agree. */
     static Pcapng readPcapng(Path file) throws IOException {
         var b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
         var names = new ArrayList<String>();
         var comments = new ArrayList<String>();
+        var ipv4 = new ArrayList<String>();
         var packets = new ArrayList<Packet>();
         int isbs = 0;
         int pos = 0;
@@ -127,17 +128,23 @@ final class Tools {
             assertThat(b.getInt(pos + len - 4)).as("trailing length of block at " + pos).isEqualTo(len);
             switch (type) {
                 case PcapngWriter.IDB -> {
-                    String name = null, comment = null;
+                    String name = null, comment = null, v4 = null;
                     for (int o = pos + 16; o < pos + len - 4; ) {
                         int code = b.getShort(o) & 0xffff, olen = b.getShort(o + 2) & 0xffff;
                         if (code == 0) break;
                         var v = new String(b.array(), o + 4, olen, StandardCharsets.UTF_8);
                         if (code == 2) name = v;
                         if (code == 1) comment = v;
+                        if (code == 4) {
+                            v4 = (b.get(o + 4) & 0xff) + "." + (b.get(o + 5) & 0xff) + "." + (b.get(o + 6) & 0xff) + "." + (b.get(o + 7) & 0xff)
+                                    + "/" + Integer.bitCount(b.order(ByteOrder.BIG_ENDIAN).getInt(o + 8));
+                            b.order(ByteOrder.nativeOrder());
+                        }
                         o += 4 + ((olen + 3) & ~3);
                     }
                     names.add(name);
                     comments.add(comment);
+                    ipv4.add(v4);
                 }
                 case PcapngWriter.EPB -> {
                     int ifid = b.getInt(pos + 8), cap = b.getInt(pos + 20), orig = b.getInt(pos + 24);
@@ -149,6 +156,6 @@ final class Tools {
             }
             pos += len;
         }
-        return new Pcapng(names, comments, packets, isbs);
+        return new Pcapng(names, comments, ipv4, packets, isbs);
     }
 }
