@@ -200,12 +200,12 @@ public final class PcapngOutput implements AutoCloseable {
             writer.flush();
         } catch (IOException e) {
             if (failure == null) failure = e;
-            writer.salvage();
+            salvage();
         }
         try {
             writer.close();
         } catch (IOException e) {
-            writer.salvage();
+            salvage();
         }
         try {
             if (path != null) channel.close();
@@ -225,9 +225,16 @@ public final class PcapngOutput implements AutoCloseable {
         }
     }
 
+    private void salvage() {
+        writer.salvage(id -> {
+            captured[id]--;
+            total--;
+        });
+    }
+
     private void fail(IOException e) {
         if (failure == null) failure = e;
-        writer.salvage();
+        salvage();
     }
 
     private FileChannel openFile(Path p) {
@@ -240,6 +247,8 @@ public final class PcapngOutput implements AutoCloseable {
             throw new KscopeException("cannot write " + p + ": permission denied (choose a writable path, e.g. -w /tmp/capture.pcapng)");
         } catch (NoSuchFileException e) {
             throw new KscopeException("cannot write " + p + ": the directory does not exist (create it or choose another -w path)");
+        } catch (java.nio.file.FileSystemException e) {
+            throw new KscopeException("cannot write " + p + ": " + e.getReason() + " (choose another -w path)");
         } catch (IOException e) {
             throw new KscopeException("cannot write " + p + ": " + e.getMessage() + " (choose another -w path)");
         }

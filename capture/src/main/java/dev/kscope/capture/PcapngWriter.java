@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 /**
  * Writes one pcapng section (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-03.html) to a channel:
  * SHB, IDBs, EPBs, ISBs, in the machine's byte order. Blocks go through a native buffer that only ever holds
- * whole blocks, so after a failed write the file can be cut back to the last complete block ({@link #salvage()}).
+ * whole blocks, so after a failed write the file can be cut back to the last complete block ({@link #salvage}).
  * Not thread-safe: callers serialize.
  */
 public final class PcapngWriter implements AutoCloseable {
@@ -31,6 +31,7 @@ public final class PcapngWriter implements AutoCloseable {
     private final WritableByteChannel channel;
     private long pos;        // bytes in buf
     private long committed;  // bytes known to be in the channel
+    private long partial;    // bytes of the buffer a failed flush got out before failing
 
     public PcapngWriter(WritableByteChannel channel, int bufferSize) {
         this.channel = channel;
@@ -154,13 +155,30 @@ public final class PcapngWriter implements AutoCloseable {
     /** Hands every buffered block to the channel. */
     public void flush() throws IOException {
         var bb = buf.asSlice(0, pos).asByteBuffer();
-        while (bb.hasRemaining()) channel.write(bb);
+        try {
+            while (bb.hasRemaining()) channel.write(bb);
+        } finally {
+            partial = bb.position();
+        }
+        partial = 0;
         committed += pos;
         pos = 0;
     }
 
-    /** After a failed write: drops the buffered blocks and cuts a file back to its last complete block. */
-    public void salvage() {
+    /**
+     * After a failed write: keeps the whole blocks that got out, drops the rest, and cuts a file there.
+     * {@code lostPacket} hears the interface id of each packet dropped.
+     */
+    public void salvage(java.util.function.IntConsumer lostPacket) {
+        long whole = 0;
+        while (whole + 8 <= partial && whole + buf.get(JAVA_INT_UNALIGNED, whole + 4) <= partial) {
+            whole += buf.get(JAVA_INT_UNALIGNED, whole + 4);
+        }
+        for (long b = whole; b + 12 <= pos; b += buf.get(JAVA_INT_UNALIGNED, b + 4)) {
+            if (buf.get(JAVA_INT_UNALIGNED, b) == EPB) lostPacket.accept(buf.get(JAVA_INT_UNALIGNED, b + 8));
+        }
+        committed += whole;
+        partial = 0;
         pos = 0;
         if (channel instanceof FileChannel fc) {
             try {
