@@ -52,7 +52,7 @@ public final class PcapngOutput implements AutoCloseable {
     private long fileStartNanos, captureStartNanos;
     private Supplier<List<CaptureStats>> stats = List::of;
     private IOException failure;
-    private boolean limitReached, filesExhausted, finished;
+    private boolean limitReached, filesExhausted, finished, stdout;
 
     private PcapngOutput(Path path, WritableByteChannel channel, Rotation rotation) {
         this.path = path;
@@ -71,6 +71,13 @@ public final class PcapngOutput implements AutoCloseable {
 
     public static PcapngOutput toStream(WritableByteChannel channel) {
         return new PcapngOutput(null, channel, Rotation.NONE);
+    }
+
+    /** Standard output; when it is a pipe whose reader went away (Wireshark closed), the capture ends even if no packet comes. */
+    public static PcapngOutput toStdout() {
+        var out = new PcapngOutput(null, new java.io.FileOutputStream(java.io.FileDescriptor.out).getChannel(), Rotation.NONE);
+        out.stdout = true;
+        return out;
     }
 
     /** The files written so far, in order (empty for a stream). */
@@ -141,6 +148,10 @@ public final class PcapngOutput implements AutoCloseable {
     synchronized void idle() {
         if (writer == null || failure != null || finished) return;
         if (rotation.seconds() > 0 && rotateDue()) rotate();
+        if (stdout && readerGone()) {
+            fail(new IOException("Broken pipe"));
+            return;
+        }
         try {
             if (writer != null && failure == null) writer.flush();
         } catch (IOException e) {
@@ -222,6 +233,15 @@ public final class PcapngOutput implements AutoCloseable {
             var st = i < s.size() ? s.get(i) : CaptureStats.ZERO;
             writer.statistics(i, t, captureStartNanos, new CaptureStats(captured[i], st.received(), st.droppedByKernel(),
                     st.droppedByInterface(), st.interfaceReceived()));
+        }
+    }
+
+    /** A pipe's write end polls as POLLERR once nobody can read it any more. */
+    private static boolean readerGone() {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var pfd = arena.allocate(8, 4);
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 1);
+            return Libc.poll(pfd, 1, 0) == 1 && (pfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & Libc.POLLERR) != 0;
         }
     }
 

@@ -13,9 +13,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +22,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 @Command(name = "capture",
+        mixinStandardHelpOptions = true,
         description = {
-                "Capture packets of pods, network namespaces or host interfaces into a pcapng file (or stdout),",
-                "with a tcpdump filter applied in the kernel. Nothing is installed in the pod.",
+                "Capture packets of pods, network namespaces or host interfaces into a pcapng file (or stdout), "
+                        + "with a tcpdump filter applied in the kernel. Nothing is installed in the pod.",
                 "Statistics go to stderr at the end and on SIGUSR1 (kill -USR1 PID)."},
         footer = {"",
                 "Examples:",
@@ -109,8 +107,6 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--debug", hidden = true)
     boolean debug;
 
-    private static final PrintStream ERR = System.err;
-
     @Override
     public Integer call() throws Exception {
         var filter = String.join(" ", filterWords);
@@ -127,11 +123,11 @@ public final class CaptureCommand implements Callable<Integer> {
             throw new KscopeException("no output: give -w FILE.pcapng, or -w - to stream to stdout (e.g. | wireshark -k -i -)");
         }
         var output = file.equals("-")
-                ? PcapngOutput.toStream(new FileOutputStream(FileDescriptor.out).getChannel())
+                ? PcapngOutput.toStdout()
                 : PcapngOutput.toFile(Path.of(file), rotation());
         var capture = Capture.start(targets, options, output);
         for (var i : capture.interfaces()) {
-            ERR.println("capturing on " + i.name() + ", link-type " + (i.linkType() == InterfaceInfo.LINKTYPE_ETHERNET ? "EN10MB (Ethernet)" : "RAW (raw IP)")
+            System.err.println("capturing on " + i.name() + ", link-type " + (i.linkType() == InterfaceInfo.LINKTYPE_ETHERNET ? "EN10MB (Ethernet)" : "RAW (raw IP)")
                     + ", snapshot length " + i.snaplen() + " bytes");
         }
         var reported = new AtomicBoolean();
@@ -144,7 +140,7 @@ public final class CaptureCommand implements Callable<Integer> {
             }
         }, "kscope-capture-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        var usr1 = Usr1.install(() -> ERR.println(statistics(capture, capture.interfaceStats())));
+        var usr1 = Usr1.install(() -> System.err.println(statistics(capture, capture.interfaceStats())));
         Capture.Result result;
         try {
             result = capture.await();
@@ -160,14 +156,14 @@ public final class CaptureCommand implements Callable<Integer> {
         report(capture, result, reported);
         if (result.message() == null) return 0;
         if (result.reason() == Capture.Reason.OUTPUT_FAILED && result.message().contains("broken pipe")) {
-            ERR.println("kscope: " + result.message());
+            System.err.println("kscope: " + result.message());
             return 0;
         }
         throw new KscopeException(result.message());
     }
 
     private static void report(Capture capture, Capture.Result result, AtomicBoolean reported) {
-        if (reported.compareAndSet(false, true)) ERR.println(statistics(capture, capture.interfaceStats()));
+        if (reported.compareAndSet(false, true)) System.err.println(statistics(capture, capture.interfaceStats()));
     }
 
     static String statistics(Capture capture, List<CaptureStats> perInterface) {
