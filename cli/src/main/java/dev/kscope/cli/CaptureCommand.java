@@ -140,12 +140,16 @@ public final class CaptureCommand implements Callable<Integer> {
             }
         }, "kscope-capture-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        var usr1 = Usr1.install(() -> System.err.println(statistics(capture, capture.interfaceStats())));
+        var usr1 = Signals.handle("USR1", () -> System.err.println(statistics(capture, capture.interfaceStats())));
+        // a shell starts background jobs with SIGINT ignored, which the JVM would keep: Ctrl-C/kill -INT must still stop us
+        dev.kscope.capture.SignalDisposition.reset(dev.kscope.capture.SignalDisposition.SIGINT);
+        var int_ = Signals.handle("INT", () -> new Thread(() -> System.exit(130)).start());
         Capture.Result result;
         try {
             result = capture.await();
         } finally {
-            Usr1.restore(usr1);
+            Signals.restore("USR1", usr1);
+            Signals.restore("INT", int_);
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -246,19 +250,19 @@ public final class CaptureCommand implements Callable<Integer> {
         return Duration.ofMillis((long) millis);
     }
 
-    /** SIGUSR1 prints statistics, as with tcpdump. */
+    /** SIGUSR1 prints statistics, as with tcpdump; SIGINT stops even when the shell started us with it ignored. */
     @SuppressWarnings("sunapi")
-    static final class Usr1 {
-        static Object install(Runnable action) {
+    static final class Signals {
+        static Object handle(String name, Runnable action) {
             try {
-                return sun.misc.Signal.handle(new sun.misc.Signal("USR1"), sig -> action.run());
+                return sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> action.run());
             } catch (IllegalArgumentException unavailable) {
-                return null;
+                return null; // e.g. -Xrs
             }
         }
 
-        static void restore(Object previous) {
-            if (previous instanceof sun.misc.SignalHandler h) sun.misc.Signal.handle(new sun.misc.Signal("USR1"), h);
+        static void restore(String name, Object previous) {
+            if (previous instanceof sun.misc.SignalHandler h) sun.misc.Signal.handle(new sun.misc.Signal(name), h);
         }
     }
 }
