@@ -11,6 +11,8 @@ import static dev.kscope.capture.Libc.*;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * An AF_PACKET socket bound to one interface, with its filter in the kernel and a memory-mapped TPACKET_V3 ring:
@@ -139,20 +141,20 @@ final class PacketRing implements AutoCloseable {
         while (blocks < maxBlocks) {
             long base = (long) current * blockSize;
             if (((int) INT.getAcquire(ring, base + 8) & TP_STATUS_USER) == 0) return blocks;
-            int count = ring.get(JAVA_INT, base + 12);
-            long off = base + ring.get(JAVA_INT, base + 16);
+            int count = ring.get(JAVA_INT_UNALIGNED, base + 12);
+            long off = base + ring.get(JAVA_INT_UNALIGNED, base + 16);
             boolean go = true;
             for (int i = 0; i < count && go; i++) {
-                int next = ring.get(JAVA_INT, off);
+                int next = ring.get(JAVA_INT_UNALIGNED, off);
                 int pktType = ring.get(JAVA_BYTE, off + 58) & 0xff;
                 if (!(loopback && pktType == PACKET_OUTGOING)) { // loopback shows each packet twice; keep the incoming copy, as libpcap does
-                    long ts = (ring.get(JAVA_INT, off + 4) & 0xffffffffL) * 1_000_000_000L + ring.get(JAVA_INT, off + 8);
-                    int capLen = ring.get(JAVA_INT, off + 12), origLen = ring.get(JAVA_INT, off + 16), status = ring.get(JAVA_INT, off + 20);
-                    int mac = ring.get(JAVA_SHORT, off + 24) & 0xffff;
+                    long ts = (ring.get(JAVA_INT_UNALIGNED, off + 4) & 0xffffffffL) * 1_000_000_000L + ring.get(JAVA_INT_UNALIGNED, off + 8);
+                    int capLen = ring.get(JAVA_INT_UNALIGNED, off + 12), origLen = ring.get(JAVA_INT_UNALIGNED, off + 16), status = ring.get(JAVA_INT_UNALIGNED, off + 20);
+                    int mac = ring.get(JAVA_SHORT_UNALIGNED, off + 24) & 0xffff;
                     int vlan = -1;
                     if ((status & TP_STATUS_VLAN_VALID) != 0 && linkType == InterfaceInfo.LINKTYPE_ETHERNET) {
-                        int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ? ring.get(JAVA_SHORT, off + 36) & 0xffff : 0x8100;
-                        vlan = tpid << 16 | (ring.get(JAVA_INT, off + 32) & 0xffff);
+                        int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ? ring.get(JAVA_SHORT_UNALIGNED, off + 36) & 0xffff : 0x8100;
+                        vlan = tpid << 16 | (ring.get(JAVA_INT_UNALIGNED, off + 32) & 0xffff);
                     }
                     go = handler.packet(this, ts, ring, off + mac, capLen, origLen, pktType, vlan);
                 }

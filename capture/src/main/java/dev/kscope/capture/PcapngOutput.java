@@ -42,6 +42,7 @@ public final class PcapngOutput implements AutoCloseable {
     private final Path path;            // null for a stream
     private final Rotation rotation;
     private final List<Path> written = new ArrayList<>();
+    private final java.util.Set<BackgroundWriter> lossAbsorbed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final String application, os;
     private WritableByteChannel channel;
     private PcapngWriter writer;
@@ -75,7 +76,7 @@ public final class PcapngOutput implements AutoCloseable {
 
     /** Standard output; when it is a pipe whose reader went away (Wireshark closed), the capture ends even if no packet comes. */
     public static PcapngOutput toStdout() {
-        var out = new PcapngOutput(null, new java.io.FileOutputStream(java.io.FileDescriptor.out).getChannel(), Rotation.NONE);
+        var out = new PcapngOutput(null, new BackgroundWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out).getChannel(), "stdout"), Rotation.NONE);
         out.stdout = true;
         return out;
     }
@@ -124,6 +125,12 @@ public final class PcapngOutput implements AutoCloseable {
     /** Appends one packet; returns false once no more packets can be written. */
     synchronized boolean packet(int interfaceId, long timestampNanos, MemorySegment src, long offset, int capLen, int origLen,
                                 int flags, int vlanTag, int snaplen) {
+        return packetLocked(interfaceId, timestampNanos, src, offset, capLen, origLen, flags, vlanTag, snaplen);
+    }
+
+    /** {@link #packet} for a caller that already holds this object's lock (a capture thread writing a whole block). */
+    boolean packetLocked(int interfaceId, long timestampNanos, MemorySegment src, long offset, int capLen, int origLen,
+                         int flags, int vlanTag, int snaplen) {
         if (failure != null || limitReached || filesExhausted) return false;
         if (rotation.on() && rotateDue()) {
             rotate();
@@ -219,10 +226,11 @@ public final class PcapngOutput implements AutoCloseable {
             salvage();
         }
         try {
-            if (path != null) channel.close();
+            if (path != null || stdout) channel.close();
         } catch (IOException e) {
             if (failure == null) failure = e;
         }
+        absorbBackgroundLoss();
         writer = null;
     }
 
@@ -250,6 +258,19 @@ public final class PcapngOutput implements AutoCloseable {
             captured[id]--;
             total--;
         });
+        absorbBackgroundLoss();
+    }
+
+    /** Packets a failed background write lost were counted when buffered: take them back, once per file. */
+    private void absorbBackgroundLoss() {
+        if (channel instanceof BackgroundWriter bw && bw.failure() != null && !lossAbsorbed.contains(bw)) {
+            lossAbsorbed.add(bw);
+            var lost = bw.lostPackets();
+            for (int i = 0; i < lost.length && i < captured.length; i++) {
+                captured[i] -= lost[i];
+                total -= lost[i];
+            }
+        }
     }
 
     private void fail(IOException e) {
@@ -257,12 +278,12 @@ public final class PcapngOutput implements AutoCloseable {
         salvage();
     }
 
-    private FileChannel openFile(Path p) {
+    private WritableByteChannel openFile(Path p) {
         try {
             var ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             written.remove(p);
             written.add(p);
-            return ch;
+            return new BackgroundWriter(ch, p.getFileName().toString());
         } catch (AccessDeniedException e) {
             throw new KscopeException("cannot write " + p + ": permission denied (choose a writable path, e.g. -w /tmp/capture.pcapng)");
         } catch (NoSuchFileException e) {

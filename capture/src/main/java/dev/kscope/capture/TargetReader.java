@@ -130,14 +130,17 @@ final class TargetReader implements Runnable {
         int alive = n;
         long nextCheck = 0;
         PacketRing.PacketHandler handler = (ring, ts, seg, off, capLen, origLen, pktType, vlan) ->
-                out.packet(ring.interfaceId, ts, seg, off, capLen, origLen, flags(pktType), vlan, options.snaplen());
+                out.packetLocked(ring.interfaceId, ts, seg, off, capLen, origLen, flags(pktType), vlan, options.snaplen());
         try (var arena = Arena.ofConfined()) {
             var fds = arena.allocate(8L * n, 4); // struct pollfd[]
             while (!capture.stopping()) {
                 boolean read = false;
                 for (int i = 0; i < n; i++) {
                     if (dead[i]) continue;
-                    int blocks = rings.get(i).readBlocks(8, handler);
+                    int blocks;
+                    synchronized (out) { // one lock per batch of blocks, not per packet
+                        blocks = rings.get(i).readBlocks(8, handler);
+                    }
                     if (blocks < 0) {
                         capture.outputDone();
                         return;
@@ -171,7 +174,9 @@ final class TargetReader implements Runnable {
                     if (!dead[i] && (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
                         int err = rings.get(i).socketError();
                         if (err == 0 && (revents & POLLERR) != 0) continue;
-                        while (rings.get(i).readBlocks(8, handler) > 0) { /* keep what arrived before */ }
+                        synchronized (out) {
+                            while (rings.get(i).readBlocks(8, handler) > 0) { /* keep what arrived before */ }
+                        }
                         dead[i] = true;
                         alive--;
                         var iface = rings.get(i).name;

@@ -48,16 +48,22 @@ class CaptureMatchesTcpdumpTest {
         var oursFile = dir.resolve(name + ".pcapng");
         var tcpdump = new Tools.Tcpdump(net.a, net.ifA, theirsFile, tcpdumpArgs);
         Capture.Result result;
+        long tcpdumpDrops;
         try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(net.ifA))), options.withBufferBytes(4 << 20),
                 PcapngOutput.toFile(oursFile, PcapngOutput.Rotation.NONE))) {
             Traffic.mixed(net);
             Thread.sleep(300);
-            tcpdump.stop();
+            tcpdumpDrops = tcpdump.stop();
             capture.stop();
             result = capture.await();
         }
         var theirs = Tools.readPcap(theirsFile);
         var ours = Tools.readPcapng(oursFile);
+        assertThat(result.stats().droppedByKernel()).isZero();
+        if (tcpdumpDrops > 0) { // a loaded machine: tcpdump lost some, so all we can say is that we have all it has
+            assertThat(ours.packets()).containsSubsequence(theirs);
+            return ours;
+        }
         assertThat(ours.packets()).containsExactlyElementsOf(theirs);
         for (int i = 0; i < theirs.size(); i++) { // each socket stamps the packet itself, microseconds apart
             assertThat(ours.packets().get(i).tsNanos()).isCloseTo(theirs.get(i).tsNanos(), org.assertj.core.data.Offset.offset(1_000_000L));

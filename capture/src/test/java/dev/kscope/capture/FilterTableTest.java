@@ -33,6 +33,7 @@ class FilterTableTest {
             var all = dir.resolve("all.pcap");
             var tcpdump = new Tools.Tcpdump(net.a, net.ifA, all);
             var captures = new ArrayList<Capture>();
+            long tcpdumpDrops = 0;
             try {
                 for (int i = 0; i < EXPRESSIONS.size(); i++) {
                     captures.add(Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(net.ifA))),
@@ -42,7 +43,7 @@ class FilterTableTest {
                 Traffic.mixed(net);
                 Thread.sleep(300);
             } finally {
-                tcpdump.stop();
+                tcpdumpDrops = tcpdump.stop();
                 captures.forEach(Capture::stop); // all drain at once
                 for (var c : captures) c.close();
             }
@@ -55,7 +56,11 @@ class FilterTableTest {
                 Tools.run("tcpdump", "-r", all.toString(), "-w", selected.toString(), expr);
                 var theirs = Tools.readPcap(selected);
                 var ours = Tools.readPcapng(dir.resolve(i + ".pcapng")).packets();
-                soft.assertThat(ours).as(expr).containsExactlyElementsOf(theirs);
+                if (tcpdumpDrops == 0) {
+                    soft.assertThat(ours).as(expr).containsExactlyElementsOf(theirs);
+                } else { // a loaded machine made tcpdump lose packets: ours must still hold all it selected
+                    soft.assertThat(ours).as(expr).containsSubsequence(theirs);
+                }
                 if (!theirs.isEmpty()) nonEmpty++;
             }
             soft.assertAll();

@@ -66,13 +66,26 @@ final class Tools {
             String line;
             while ((line = err.readLine()) != null && !line.contains("listening on")) { /* wait until tcpdump's socket is open */ }
             if (line == null) throw new AssertionError("tcpdump did not start");
-            Thread.ofPlatform().daemon().start(() -> { try { err.transferTo(java.io.Writer.nullWriter()); } catch (IOException ignored) {} });
+            drain = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    String l;
+                    while ((l = err.readLine()) != null) stderr.append(l).append('\n');
+                } catch (IOException ignored) {
+                    // tcpdump ended
+                }
+            });
         }
 
-        void stop() throws Exception {
-            process.toHandle().descendants().forEach(h -> run("kill", "-INT", String.valueOf(h.pid())));
+        private final StringBuffer stderr = new StringBuffer();
+        private Thread drain;
+
+        /** Stops tcpdump as Ctrl-C does; returns how many packets it says the kernel dropped. */
+        long stop() throws Exception {
             run("kill", "-INT", String.valueOf(process.pid()));
             process.waitFor(10, TimeUnit.SECONDS);
+            drain.join(5000);
+            var m = java.util.regex.Pattern.compile("(\\d+) packets dropped by kernel").matcher(stderr);
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
         }
     }
 
