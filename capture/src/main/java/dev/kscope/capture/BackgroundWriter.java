@@ -60,6 +60,41 @@ final class BackgroundWriter implements WritableByteChannel {
         return len;
     }
 
+    /** A free chunk to fill (waits while the disk is MAX_CHUNKS behind); null once a write failed. */
+    synchronized MemorySegment take() throws IOException {
+        while (failure == null && free.isEmpty() && allocated == MAX_CHUNKS) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+        if (failure != null) throw failure;
+        return free.isEmpty() ? newChunk() : free.poll();
+    }
+
+    /** Queues the first {@code len} bytes of a chunk from {@link #take()} (whole pcapng blocks) for writing. */
+    synchronized void submit(MemorySegment chunk, int len) throws IOException {
+        if (failure != null) {
+            countLost(chunk, 0, len);
+            free.add(chunk);
+            throw failure;
+        }
+        if (len == 0) {
+            free.add(chunk);
+            return;
+        }
+        queued.add(chunk);
+        queuedLengths.add(len);
+        notifyAll();
+    }
+
+    /** Throws the failure of an earlier background write, if any. */
+    synchronized void checkFailure() throws IOException {
+        if (failure != null) throw failure;
+    }
+
     private MemorySegment newChunk() {
         allocated++;
         return arena.allocate(CHUNK, 8);

@@ -27,7 +27,7 @@ public final class PcapngWriter implements AutoCloseable {
 
     private static final int TS_RESOLUTION_NANOS = 9;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment buf;
+    private MemorySegment buf;
     private final WritableByteChannel channel;
     private long pos;        // bytes in buf
     private long committed;  // bytes known to be in the channel
@@ -35,7 +35,12 @@ public final class PcapngWriter implements AutoCloseable {
 
     public PcapngWriter(WritableByteChannel channel, int bufferSize) {
         this.channel = channel;
-        this.buf = arena.allocate(bufferSize, 8);
+        try {
+            // with a background writer, fill its chunks directly and hand them over: no copy
+            this.buf = channel instanceof BackgroundWriter bw ? bw.take() : arena.allocate(bufferSize, 8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Bytes written so far, including the buffered ones. */
@@ -148,12 +153,26 @@ public final class PcapngWriter implements AutoCloseable {
     }
 
     private void ensure(int len) throws IOException {
+        if (buf == null) throw new IOException("the output failed earlier");
         if (pos + len > buf.byteSize()) flush();
         if (len > buf.byteSize()) throw new IOException("pcapng block of " + len + " bytes is larger than the write buffer");
     }
 
     /** Hands every buffered block to the channel. */
     public void flush() throws IOException {
+        if (channel instanceof BackgroundWriter bw) {
+            if (pos == 0) {
+                bw.checkFailure();
+                return;
+            }
+            var full = buf;
+            buf = null;
+            bw.submit(full, (int) pos);
+            committed += pos;
+            pos = 0;
+            buf = bw.take();
+            return;
+        }
         var bb = buf.asSlice(0, pos).asByteBuffer();
         try {
             while (bb.hasRemaining()) channel.write(bb);
@@ -170,6 +189,10 @@ public final class PcapngWriter implements AutoCloseable {
      * {@code lostPacket} hears the interface id of each packet dropped.
      */
     public void salvage(java.util.function.IntConsumer lostPacket) {
+        if (buf == null) { // the background writer failed before handing out a new chunk: nothing buffered here
+            pos = 0;
+            return;
+        }
         long whole = 0;
         while (whole + 8 <= partial && whole + buf.get(JAVA_INT_UNALIGNED, whole + 4) <= partial) {
             whole += buf.get(JAVA_INT_UNALIGNED, whole + 4);
