@@ -38,6 +38,23 @@ flood() {
   echo $((total / SECS))
 }
 
+# counts ERRFILE N -> "captured received dropped" from the Nth-last statistics report in ERRFILE
+counts() {
+  local c r d
+  # tcpdump prints "tcpdump: N packets captured, N packets received by filter, ..." on one line for SIGUSR1
+  c=$(grep -oE "[0-9]+ packets? captured" "$1" | tail -n "$2" | head -1 | cut -d" " -f1)
+  r=$(grep -oE "[0-9]+ packets? received by filter" "$1" | tail -n "$2" | head -1 | cut -d" " -f1)
+  d=$(grep -oE "[0-9]+ packets? dropped by kernel" "$1" | tail -n "$2" | head -1 | cut -d" " -f1)
+  echo "${c:-0} ${r:-0} ${d:-0}"
+}
+
+# stats_of TOOL PID -> counters after the warm-up (both tools print them on SIGUSR1)
+stats_of() {
+  if [[ ${WARMUP:-1} != 1 ]]; then echo "0 0 0"; return; fi
+  kill -USR1 "$2"; sleep 0.5
+  counts "$WORK/err" 1
+}
+
 # run TOOL PAYLOAD SENDERS -> "captured/s drop% sender/s cpu%"
 run() {
   local tool=$1 payload=$2 senders=$3 pid err="$WORK/err"
@@ -48,15 +65,19 @@ run() {
     kscope)       "${KSCOPE[@]}" capture --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
   esac
   for _ in $(seq 100); do grep -qE "listening on|capturing on" "$err" && break; sleep 0.1; done
+  if [[ ${WARMUP:-1} == 1 ]]; then # one second of the same flood first, so the JIT has compiled kscope's hot path
+    SECS=1 flood "$payload" "$senders" > /dev/null; sleep 1
+  fi
   local c0; c0=$(cpu_ticks $pid)
+  local s0; s0=$(stats_of $tool $pid)
   local rate; rate=$(flood "$payload" "$senders")
   sleep 1
   local c1; c1=$(cpu_ticks $pid)
   kill -INT $pid; wait $pid || true
   local captured received dropped
-  captured=$(awk '/packets captured/ {print $1}' "$err")
-  received=$(awk '/packets received by filter/ {print $1}' "$err")
-  dropped=$(awk '/packets dropped by kernel/ {print $1}' "$err")
+  read -r captured received dropped <<< "$(counts "$err" 1)"
+  read -r c_w r_w d_w <<< "$s0"
+  captured=$((captured - c_w)); received=$((received - r_w)); dropped=$((dropped - d_w))
   local cpu=$(( (c1 - c0) * 100 / CLK / SECS ))
   local droppct; droppct=$(awk -v d="$dropped" -v r="$received" 'BEGIN { printf "%.1f", (r > 0 ? 100 * d / r : 0) }')
   echo "$((captured / SECS)) $droppct $rate $cpu"

@@ -43,7 +43,7 @@ public final class Capture implements AutoCloseable {
     private final PcapngOutput output;
     private final List<TargetReader> readers = new ArrayList<>();
     private final AtomicReference<Reason> reason = new AtomicReference<>();
-    private final Map<TargetReader, Throwable> ended = new ConcurrentHashMap<>();
+    private final Map<TargetReader, java.util.Optional<Throwable>> ended = new ConcurrentHashMap<>();
     private final CountDownLatch allEnded;
     private volatile boolean stopping;
     private final long deadline;
@@ -134,7 +134,7 @@ public final class Capture implements AutoCloseable {
     }
 
     void targetEnded(TargetReader r, Throwable error) {
-        ended.put(r, error == null ? new Throwable() : error);
+        ended.put(r, java.util.Optional.ofNullable(error));
         if (error != null) stop(Reason.ERROR);
         if (r.endMessage != null && ended.size() == readers.size()) stop(Reason.TARGET_GONE);
         allEnded.countDown();
@@ -178,7 +178,7 @@ public final class Capture implements AutoCloseable {
                 }
                 yield "cannot write " + file + ": " + what + "; the file holds the " + output.captured() + " packets captured before";
             }
-            case ERROR -> ended.values().stream().filter(t -> t.getClass() != Throwable.class).findFirst()
+            case ERROR -> ended.values().stream().flatMap(java.util.Optional::stream).findFirst()
                     .map(t -> "capture failed: " + t).orElse("capture failed");
         };
     }

@@ -95,7 +95,7 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "-W", paramLabel = "FILES", description = "with -C: keep a ring of FILES files; with -G alone: stop after FILES files")
     Integer fileCount;
 
-    @Option(names = "-B", paramLabel = "KiB", description = "packet ring per interface in KiB (default 32768; tcpdump's is 2048)")
+    @Option(names = "-B", paramLabel = "KiB", description = "packet ring per interface in KiB (default 65536; tcpdump's is 2048)")
     Long bufferKib;
 
     @Option(names = "--no-promiscuous-mode", description = "do not put the interfaces in promiscuous mode")
