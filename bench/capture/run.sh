@@ -3,7 +3,7 @@
 # Usage (root, from the repository root): bench/capture/run.sh [SECONDS_PER_RUN]
 # For each payload (64, 1400 bytes) and sender count (1, 2): the senders' rate untraced, then with
 # tcpdump (default buffer), tcpdump -B 131072, and kscope (default settings) capturing the receiving end.
-# Prints packets/s captured, drop %, sender rate and the capturing process's CPU (% of one core).
+# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate and the capturing process's CPU (% of one core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-5}
@@ -62,7 +62,7 @@ run() {
   case $tool in
     tcpdump)      ip netns exec $NS_A tcpdump -i $IF_A -w "$WORK/t.pcap" udp 2> "$err" & pid=$! ;;
     tcpdump-B128) ip netns exec $NS_A tcpdump -i $IF_A -B 131072 -w "$WORK/t.pcap" udp 2> "$err" & pid=$! ;;
-    kscope)       "${KSCOPE[@]}" capture --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
+    kscope)       "${KSCOPE[@]}" capture ${KSCOPE_OPTS:-} --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
   esac
   for _ in $(seq 100); do grep -qE "listening on|capturing on" "$err" && break; sleep 0.1; done
   if [[ ${WARMUP:-1} == 1 ]]; then # one second of the same flood first, so the JIT has compiled kscope's hot path
