@@ -17,11 +17,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
  * When a write fails, the file is cut back to the last whole block and the packets that did not make it are counted.
  */
 final class BackgroundWriter implements WritableByteChannel {
-    private static final int CHUNK = 4 << 20, MAX_CHUNKS = 16;
+    private static final int CHUNK = 512 << 10, MAX_CHUNKS = 128;
 
     private final WritableByteChannel target;
     private final Arena arena = Arena.ofShared();
-    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>(); // a stack: the chunk freed last is still in cache
     private final ArrayDeque<MemorySegment> queued = new ArrayDeque<>();
     private final ArrayDeque<Integer> queuedLengths = new ArrayDeque<>();
     private final Thread thread;
@@ -51,7 +51,7 @@ final class BackgroundWriter implements WritableByteChannel {
             }
         }
         if (failure != null) throw failure;
-        var chunk = free.isEmpty() ? newChunk() : free.poll();
+        var chunk = free.isEmpty() ? newChunk() : free.pop();
         MemorySegment.copy(MemorySegment.ofBuffer(src), 0, chunk, 0, len);
         src.position(src.limit());
         queued.add(chunk);
@@ -71,18 +71,18 @@ final class BackgroundWriter implements WritableByteChannel {
             }
         }
         if (failure != null) throw failure;
-        return free.isEmpty() ? newChunk() : free.poll();
+        return free.isEmpty() ? newChunk() : free.pop();
     }
 
     /** Queues the first {@code len} bytes of a chunk from {@link #take()} (whole pcapng blocks) for writing. */
     synchronized void submit(MemorySegment chunk, int len) throws IOException {
         if (failure != null) {
             countLost(chunk, 0, len);
-            free.add(chunk);
+            free.push(chunk);
             throw failure;
         }
         if (len == 0) {
-            free.add(chunk);
+            free.push(chunk);
             return;
         }
         queued.add(chunk);
@@ -128,7 +128,7 @@ final class BackgroundWriter implements WritableByteChannel {
                 queuedLengths.poll();
                 if (error == null) {
                     written += len;
-                    free.add(chunk);
+                    free.push(chunk);
                 } else {
                     salvage(chunk, bb.position(), len, error);
                 }
