@@ -146,11 +146,30 @@ class CaptureCommandTest {
             var cmd = String.join(" ", javaCommand("capture", "--netns", "/run/netns/capclia", "icmp", "-w", "-"))
                     + " 2>" + dir.resolve("pipe.err") + " | head -c 300 > " + dir.resolve("head.out");
             var shell = new ProcessBuilder("sh", "-c", cmd).start();
-            Thread.sleep(1500); // JVM start
+            awaitStarted(dir.resolve("pipe.err"));
             ping(4);
             assertThat(shell.waitFor(15, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(dir.resolve("pipe.err"))).contains("kscope: the reader of the output went away (broken pipe)");
             assertThat(Files.size(dir.resolve("head.out"))).isEqualTo(300);
+        }
+
+        @Test
+        void stdoutCarriesACompletePcapngStream() throws Exception {
+            var file = dir.resolve("stdout.pcapng");
+            var cmd = String.join(" ", javaCommand("capture", "--netns", "/run/netns/capclia", "-c", "6", "icmp", "-w", "-"))
+                    + " 2>" + dir.resolve("stdout.err") + " > " + file;
+            var shell = new ProcessBuilder("sh", "-c", cmd).start();
+            awaitStarted(dir.resolve("stdout.err"));
+            ping(3);
+            assertThat(shell.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(shell.exitValue()).isZero();
+            assertReadableWithStatistics(file, 6);
+        }
+
+        void awaitStarted(Path stderrFile) throws Exception {
+            for (int i = 0; i < 150 && !(Files.exists(stderrFile) && Files.readString(stderrFile).contains("capturing on")); i++) {
+                Thread.sleep(100);
+            }
         }
 
         void assertReadableWithStatistics(Path file, int packets) throws Exception {
