@@ -14,6 +14,7 @@ public final class Kscope implements Runnable {
     static final java.util.List<Class<?>> COMMANDS = java.util.List.of(
             TraceCommand.class,
             PsCommand.class,
+            CaptureCommand.class,
             TrafficCommand.class,
             DebugCommand.class);
 

@@ -24,15 +24,20 @@ class TrafficPodsTest {
         var web = node.runPod(ns, "web", "httpd", "httpd", "-f", "-p", "8080", "-h", "/etc");
         var client = node.runPod(ns, "client", "main", "/bin/sleep", "3600");
         var pcap = Files.createTempFile("kscope-traffic-pods", ".pcap");
-        var tcpdump = new ProcessBuilder("tcpdump", "-i", "kscope0", "-U", "-w", pcap.toString(), "tcp port 8080")
+        // pod-to-pod frames are forwarded between bridge ports, never seen on the bridge itself: capture in web's netns
+        var tcpdump = new ProcessBuilder("nsenter", "--net=/proc/" + node.pid(web.containerId()) + "/ns/net",
+                "tcpdump", "-i", "eth0", "-U", "--immediate-mode", "-w", pcap.toString(), "tcp port 8080")
                 .redirectErrorStream(true).start();
+        var tcpdumpSaid = new StringBuffer();
+        var said = new java.io.BufferedReader(new java.io.InputStreamReader(tcpdump.getInputStream()));
+        for (String line; (line = said.readLine()) != null && !line.contains("listening on"); ) tcpdumpSaid.append(line).append('\n');
+        Thread.ofPlatform().daemon().start(() -> said.lines().forEach(l -> tcpdumpSaid.append(l).append('\n')));
         try {
-            Thread.sleep(1000); // tcpdump attached
             var r = node.exec(client.containerId(), "wget", "-q", "-O", "/dev/null", "http://" + web.ip() + ":8080/hostname");
             assertThat(r.exitCode()).as(r.stderr()).isZero();
             Thread.sleep(500);
         } finally {
-            tcpdump.destroy();
+            new ProcessBuilder("kill", "-INT", Long.toString(tcpdump.pid())).start().waitFor();
             tcpdump.waitFor(10, TimeUnit.SECONDS);
         }
         try {
@@ -46,7 +51,7 @@ class TrafficPodsTest {
                     throw new AssertionError(l, e);
                 }
             }).toList();
-            assertThat(messages).hasSize(1);
+            assertThat(messages).as(run.err() + "\ntcpdump: " + tcpdumpSaid).hasSize(1);
             var m = messages.getFirst();
             assertThat(m.toString()).contains("GET", "/hostname");
             assertThat(m.get("src")).asString().contains("pod=client", "namespace=" + ns);

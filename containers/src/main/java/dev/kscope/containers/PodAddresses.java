@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The IP addresses of containers, read from their network namespace through /proc (no need to enter it): IPv4 from
- * /proc/PID/net/fib_trie (the "host LOCAL" entries), IPv6 from /proc/PID/net/if_inet6. Loopback is left out.
+ * /proc/PID/net/fib_trie (the "host LOCAL" entries), IPv6 from /proc/PID/net/if_inet6. Loopback and link-local
+ * addresses are left out.
  * Containers of one pod share a network namespace, so its addresses are read once per namespace.
  */
 public final class PodAddresses {
@@ -60,13 +61,13 @@ public final class PodAddresses {
         try {
             for (var line : Files.readAllLines(Path.of("/proc/" + pid + "/net/if_inet6"))) {
                 var f = line.strip().split("\\s+");
-                if (f.length < 6 || f[5].equals("lo")) continue;
+                if (f.length < 6 || f[5].equals("lo") || f[0].startsWith("fe80")) continue; // link-local names no pod
                 out.add(ipv6(f[0]));
             }
         } catch (IOException noIpv6) {
             // IPv6 off in this namespace
         }
-        return Set.copyOf(out);
+        return java.util.Collections.unmodifiableSet(out); // IPv4 first
     }
 
     private static String ipv6(String hex) {

@@ -1,0 +1,77 @@
+package dev.kscope.capture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** kscope and tcpdump capture the same interface at the same time: the same packets, byte for byte. */
+@Tag("root")
+class CaptureMatchesTcpdumpTest {
+    static NetnsPair net;
+    static Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        net = new NetnsPair("m", 1);
+        dir = Files.createTempDirectory("capture-m");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        net.close();
+        Tools.run("rm", "-rf", dir.toString());
+    }
+
+    @Test
+    void capturesTheSamePacketsAsTcpdump() throws Exception {
+        var ours = captureAlongsideTcpdump("all", CaptureOptions.defaults());
+        assertThat(ours.packets()).hasSizeGreaterThan(60);
+        assertThat(ours.packets()).extracting(Tools.Packet::origLen).anyMatch(len -> len > 1514); // GRO/GSO super-packets too
+    }
+
+    @Test
+    void snaplenCutsPacketsLikeTcpdump() throws Exception {
+        var ours = captureAlongsideTcpdump("snap", CaptureOptions.defaults().withSnaplen(64), "-s", "64");
+        assertThat(ours.packets()).allMatch(p -> p.data().length <= 64);
+        assertThat(ours.packets()).anyMatch(p -> p.origLen() > 64 && p.data().length == 64);
+    }
+
+    private Tools.Pcapng captureAlongsideTcpdump(String name, CaptureOptions options, String... tcpdumpArgs) throws Exception {
+        var theirsFile = dir.resolve(name + ".pcap");
+        var oursFile = dir.resolve(name + ".pcapng");
+        var tcpdump = new Tools.Tcpdump(net.a, net.ifA, theirsFile, tcpdumpArgs);
+        Capture.Result result;
+        long tcpdumpDrops;
+        try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(net.ifA))), options.withBufferBytes(4 << 20),
+                PcapngOutput.toFile(oursFile, PcapngOutput.Rotation.NONE))) {
+            Traffic.mixed(net);
+            Thread.sleep(300);
+            tcpdumpDrops = tcpdump.stop();
+            capture.stop();
+            result = capture.await();
+        }
+        var theirs = Tools.readPcap(theirsFile);
+        var ours = Tools.readPcapng(oursFile);
+        assertThat(result.stats().droppedByKernel()).isZero();
+        if (tcpdumpDrops > 0) { // a loaded machine: tcpdump lost some, so all we can say is that we have all it has
+            assertThat(ours.packets()).containsSubsequence(theirs);
+            return ours;
+        }
+        assertThat(ours.packets()).containsExactlyElementsOf(theirs);
+        for (int i = 0; i < theirs.size(); i++) { // each socket stamps the packet itself, microseconds apart
+            assertThat(ours.packets().get(i).tsNanos()).isCloseTo(theirs.get(i).tsNanos(), org.assertj.core.data.Offset.offset(1_000_000L));
+        }
+        assertThat(result.stats().captured()).isEqualTo(theirs.size());
+        assertThat(result.stats().droppedByKernel()).isZero();
+        assertThat(ours.statistics()).isEqualTo(1);
+        Tools.assertWiresharkReadsCleanly(oursFile);
+        return ours;
+    }
+}
