@@ -41,8 +41,17 @@ final class GadgetRunner {
         flags.format().printer(columnsFactory.apply(true), new PrintStream(java.io.OutputStream.nullOutputStream()), 0);
         flags.timeoutDuration();
         flags.maxEventsValue();
+        dev.kscope.core.bpf.Environment.requireBpf(); // no root or no BTF: say so first, and only that
+        var collectionOptions = containerFlags.options();
+        if (selector.selectsAll() && !containerFlags.runtime.explicit()) {
+            // tracing a host without any container runtime is normal: nothing to warn about
+            var warnings = collectionOptions.warnings();
+            collectionOptions = collectionOptions.withWarnings(w -> {
+                if (!w.startsWith("no container runtime socket found")) warnings.accept(w);
+            });
+        }
         long t0 = System.nanoTime();
-        try (var collection = ContainerCollection.start(containerFlags.options())) {
+        try (var collection = ContainerCollection.start(collectionOptions)) {
             if (flags.debug) {
                 System.err.printf("kscope: debug: container collection ready in %d ms, %s after launch: %s%n", (System.nanoTime() - t0) / 1_000_000,
                         sinceLaunch(), String.join("; ", collection.runtimeStatus()));

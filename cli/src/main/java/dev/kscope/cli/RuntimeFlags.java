@@ -36,6 +36,11 @@ public final class RuntimeFlags {
     @Option(names = "--no-kubernetes", description = "Don't ask the Kubernetes API server anything.")
     boolean noKubernetes;
 
+    /** True when the user named runtimes or sockets (then a missing one is worth a warning). */
+    boolean explicit() {
+        return !runtimes.isEmpty() || containerdSocket != null || crioSocket != null || dockerSocket != null || podmanSocket != null;
+    }
+
     public ContainerCollectionOptions options() {
         var sockets = new java.util.EnumMap<RuntimeKind, Path>(RuntimeKind.class);
         for (var e : Map.of(RuntimeKind.CONTAINERD, nullable(containerdSocket), RuntimeKind.CRIO, nullable(crioSocket),

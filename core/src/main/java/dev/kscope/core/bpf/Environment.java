@@ -26,7 +26,7 @@ public final class Environment {
         return Path.of(override != null && !override.isBlank() ? override : "/sys/kernel/btf/vmlinux");
     }
 
-    static void requireBpf() {
+    public static void requireBpf() {
         if (checked) return;
         long caps = effectiveCapabilities();
         boolean bpf = (caps & (1L << CAP_BPF)) != 0 && (caps & (1L << CAP_PERFMON)) != 0;
