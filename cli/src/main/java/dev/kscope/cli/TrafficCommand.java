@@ -50,6 +50,21 @@ public final class TrafficCommand implements Runnable {
             + "- reads standard input as it comes: tcpdump -i any -U -w - | kscope traffic -r -")
     String read;
 
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "live: the pods' Kubernetes namespace")
+    String namespace;
+
+    @Option(names = {"-p", "--pod"}, paramLabel = "POD", description = "live: analyze this pod's traffic (repeatable)")
+    java.util.List<String> pods = new java.util.ArrayList<>();
+
+    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "live: every pod on this node matching this label selector")
+    String selector;
+
+    @Option(names = {"-A", "--all-namespaces"}, description = "live: every pod on this node")
+    boolean allNamespaces;
+
+    @Option(names = {"-i", "--interface"}, paramLabel = "IFACE", description = "live: a host interface (repeatable)")
+    java.util.List<String> interfaces = new java.util.ArrayList<>();
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
             description = "table (default) or json (one object per line)")
     String output;
@@ -86,19 +101,23 @@ public final class TrafficCommand implements Runnable {
         if (!output.equals("table") && !output.equals("json")) {
             throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
         }
-        if (read == null) {
-            throw new KscopeException("no capture to read: in-process live capture is not wired in yet (read a file with -r FILE.pcap, "
-                    + "or pipe tcpdump in: tcpdump -i any -U -w - | kscope traffic -r -)", null, 2);
+        boolean capturing = read == null;
+        if (capturing && pods.isEmpty() && selector == null && !allNamespaces && interfaces.isEmpty()) {
+            throw new KscopeException("nothing to analyze: give pods (-p POD, -l SELECTOR, -A), host interfaces (-i IFACE), "
+                    + "or a capture file (-r FILE.pcap, - for standard input)", null, 2);
+        }
+        if (!capturing && (!pods.isEmpty() || selector != null || allNamespaces || !interfaces.isEmpty())) {
+            throw new KscopeException("-r reads a capture: it can't go with -p/-l/-A/-i, which capture live (drop one side)", null, 2);
         }
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
         var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
         var json = web == null && output.equals("json") ? new MessageFormat.JsonLines(out) : null;
         if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
-        else if (json == null) out.println(MessageFormat.TABLE_HEADER);
+
         var shown = new long[1];
         var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
-        var live = read.equals("-");
+        var live = capturing || read.equals("-");
         var sourceName = live ? null : Path.of(read).toAbsolutePath().toString(); // packets of a pipe cannot be re-read for export
         Consumer<Message> sink = m -> {
             if (store != null) store.add(m, sourceName);
@@ -114,9 +133,12 @@ public final class TrafficCommand implements Runnable {
             }
         };
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
-        try (var source = CaptureSource.open(read); store; var pods = PodEndpoints.start(runtime.options());
+        try (var capture = capturing ? LiveCapture.start(targets()) : null;
+             var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(runtime.options());
              var output = live ? null : new AsyncSink(sink::accept, 4096)) {
-            var analyzer = new TrafficAnalyzer(pods, live ? sink::accept : output);
+            var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
+            if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);
+            if (live) out.flush(); // the header says it: capturing (or reading) from now on
             long t0 = System.nanoTime();
             analyzer.run(source);
             if (output != null) output.close();
@@ -138,6 +160,17 @@ public final class TrafficCommand implements Runnable {
                 web.close();
             }
         }
+    }
+
+    /** The pods or interfaces to capture: the same resolution as kscope capture's. */
+    private java.util.List<dev.kscope.capture.CaptureTarget> targets() {
+        var result = new java.util.ArrayList<dev.kscope.capture.CaptureTarget>();
+        if (!pods.isEmpty() || selector != null || allNamespaces) {
+            result.addAll(new dev.kscope.capture.ContainerPodTargets(runtime.options())
+                    .resolve(new dev.kscope.capture.PodTargetResolver.PodQuery(namespace, pods, null, selector, allNamespaces)));
+        }
+        if (!interfaces.isEmpty()) result.add(dev.kscope.capture.CaptureTarget.host(interfaces));
+        return result;
     }
 
     static java.net.InetSocketAddress address(String hostPort) {

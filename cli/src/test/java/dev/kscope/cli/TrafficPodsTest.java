@@ -62,4 +62,40 @@ class TrafficPodsTest {
             node.removePod(client);
         }
     }
+
+    @Test
+    void liveAnalysisOfAPodCapturedInProcess() throws Exception {
+        var node = TestNode.shared();
+        var ns = "traffic-" + UUID.randomUUID().toString().substring(0, 8);
+        var web = node.runPod(ns, "web", "httpd", "httpd", "-f", "-p", "8080", "-h", "/etc");
+        var client = node.runPod(ns, "client", "main", "/bin/sleep", "3600");
+        var p = KscopeProcess.builder(List.of(), Map.of(), "traffic", "-n", ns, "-p", "web",
+                "--containerd-socket", node.criSocket().toString()).start();
+        try {
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            assertThat(lines.readLine()).startsWith("TIME(UTC)"); // capturing
+            Thread.sleep(500);
+            for (int i = 0; i < 3; i++) {
+                var r = node.exec(client.containerId(), "wget", "-q", "-O", "/dev/null", "http://" + web.ip() + ":8080/hostname");
+                assertThat(r.exitCode()).as(r.stderr()).isZero();
+            }
+            var queue = new java.util.concurrent.LinkedBlockingQueue<String>();
+            Thread.ofPlatform().daemon().start(() -> lines.lines().forEach(queue::add));
+            var rows = new java.util.ArrayList<String>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (rows.size() < 3 && System.nanoTime() < deadline) {
+                var row = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (row != null) rows.add(row);
+            }
+            assertThat(rows).hasSize(3).allSatisfy(row -> assertThat(row).contains("http", ns + "/client", ns + "/web", "GET /hostname", "200"));
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            var err = new String(p.getErrorStream().readAllBytes());
+            assertThat(err).contains("3 messages (3 shown)");
+        } finally {
+            p.destroyForcibly();
+            node.removePod(web);
+            node.removePod(client);
+        }
+    }
 }

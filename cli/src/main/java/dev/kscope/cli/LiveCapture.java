@@ -1,0 +1,84 @@
+package dev.kscope.cli;
+
+import dev.kscope.capture.Capture;
+import dev.kscope.capture.CaptureOptions;
+import dev.kscope.capture.CaptureTarget;
+import dev.kscope.capture.PcapngOutput;
+import dev.kscope.traffic.pcap.CaptureSource;
+import dev.kscope.traffic.pcap.PcapStreamSource;
+
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.util.List;
+
+/**
+ * Live traffic analysis: kscope capture's AF_PACKET rings, in this process, feeding the analyzer through an
+ * in-memory pcapng stream (the same format a file or tcpdump pipe gives it). Ctrl-C or SIGTERM stops the capture;
+ * the analyzer then reads to the end of the stream and prints its summary.
+ */
+final class LiveCapture implements AutoCloseable {
+    private final Capture capture;
+    private final Pipe pipe;
+    private final CaptureSource source;
+    private final Thread stopper;
+
+    private final java.util.concurrent.CountDownLatch analyzed = new java.util.concurrent.CountDownLatch(1);
+
+    private LiveCapture(Capture capture, Pipe pipe) {
+        this.capture = capture;
+        this.pipe = pipe;
+        this.source = new PcapStreamSource(Channels.newInputStream(pipe.source()), "live capture");
+        this.stopper = Thread.ofPlatform().unstarted(() -> {
+            finish();
+            try {
+                analyzed.await(5, java.util.concurrent.TimeUnit.SECONDS); // let the analyzer print the last messages and its summary
+            } catch (InterruptedException ignored) {
+                // exiting anyway
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stopper);
+    }
+
+    static LiveCapture start(List<CaptureTarget> targets) {
+        try {
+            var pipe = Pipe.open();
+            var capture = Capture.start(targets, CaptureOptions.defaults(), PcapngOutput.toStream(pipe.sink()));
+            return new LiveCapture(capture, pipe);
+        } catch (IOException e) {
+            throw new dev.kscope.core.KscopeException("cannot start the live capture: " + e.getMessage(), e);
+        }
+    }
+
+    CaptureSource source() {
+        return source;
+    }
+
+    /** Stops capturing and ends the stream, so the analyzer finishes what it has. */
+    private synchronized void finish() {
+        if (!pipe.sink().isOpen()) return;
+        capture.stop();
+        try {
+            capture.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                pipe.sink().close();
+            } catch (IOException ignored) {
+                // the reader went away first
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        finish();
+        analyzed.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopper);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is what is running
+        }
+    }
+}
