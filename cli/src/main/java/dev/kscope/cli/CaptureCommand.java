@@ -239,18 +239,9 @@ public final class CaptureCommand implements Callable<Integer> {
 
     static Duration parseDuration(String s) {
         if (s == null) return null;
-        var m = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?").matcher(s.strip());
-        if (!m.matches()) throw new KscopeException("invalid --duration " + s + ": give e.g. 30s, 5m, 1h, 500ms or a number of seconds");
-        double v = Double.parseDouble(m.group(1));
-        var unit = m.group(2) == null ? "s" : m.group(2);
-        double millis = switch (unit) {
-            case "ms" -> v;
-            case "m" -> v * 60_000;
-            case "h" -> v * 3_600_000;
-            default -> v * 1000;
-        };
-        if (millis <= 0) throw new KscopeException("invalid --duration " + s + ": give a time greater than 0");
-        return Duration.ofMillis((long) millis);
+        var d = dev.kscope.core.Units.duration(s, "--duration");
+        if (d.isZero()) throw new KscopeException("invalid --duration " + s + ": give a time greater than 0", null, 2);
+        return d;
     }
 
     /** SIGUSR1 prints statistics, as with tcpdump; SIGINT stops even when the shell started us with it ignored. */

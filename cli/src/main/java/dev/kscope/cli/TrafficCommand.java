@@ -183,33 +183,11 @@ public final class TrafficCommand implements Runnable {
     }
 
     static Duration duration(String text, String option) {
-        var m = java.util.regex.Pattern.compile("(\\d+)(s|m|h|d)").matcher(text.strip());
-        if (!m.matches()) {
-            throw new KscopeException("bad " + option + " '" + text + "': expected a number and a unit s, m, h or d (e.g. 10m, 24h, 7d)", null, 2);
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        return dev.kscope.core.Units.duration(text, option);
     }
 
     static long size(String text) {
-        var m = java.util.regex.Pattern.compile("(\\d+)\\s*(KB|MB|GB|TB|B)?", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(text.strip());
-        if (!m.matches()) {
-            throw new KscopeException("bad --max-db-size '" + text + "': expected e.g. 500MB or 2GB", null, 2);
-        }
-        long n = Long.parseLong(m.group(1));
-        var unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
-        return n * switch (unit) {
-            case "KB" -> 1L << 10;
-            case "MB" -> 1L << 20;
-            case "GB" -> 1L << 30;
-            case "TB" -> 1L << 40;
-            default -> 1L;
-        };
+        return dev.kscope.core.Units.size(text, "--max-db-size");
     }
 
     @Command(name = "query",

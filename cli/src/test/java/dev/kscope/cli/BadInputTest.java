@@ -31,7 +31,7 @@ class BadInputTest {
     @CsvSource(delimiter = '|', value = {
             "trace exec -o columns=pid,nope | kscope: unknown column 'nope' (available: k8s.node,",
             "trace exec -o xml | kscope: unknown output format 'xml' (use -o columns (default), wide, json, yaml",
-            "trace exec --timeout 5x | kscope: invalid duration '5x' for --timeout (use e.g. 10s, 500ms, 1m30s, 2h)",
+            "trace exec --timeout 5x | kscope: invalid duration '5x' for --timeout (use e.g. 10s, 500ms, 1m30s, 2h, 7d)",
             "trace exec --max-events 0 | kscope: invalid --max-events 0: it must be at least 1",
             "trace exec --ringbuf-size 1000 | kscope: invalid ring buffer size 1000: it must be a power of two of at least 4096 bytes",
             "trace exec --ringbuf-size lots | kscope: invalid size 'lots' for --ringbuf-size (use e.g. 4096, 64K, 16M)",

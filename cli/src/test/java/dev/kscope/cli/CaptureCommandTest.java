@@ -53,7 +53,7 @@ class CaptureCommandTest {
         assertThat(kscope("capture", "-i", "lo", "-w", "x.pcapng", "-s", "300000").err)
                 .isEqualTo("kscope: invalid -s 300000: the snap length must be between 1 and 262144 (0 for the default)\n");
         assertThat(kscope("capture", "-i", "lo", "-w", "x.pcapng", "--duration", "soon").err)
-                .isEqualTo("kscope: invalid --duration soon: give e.g. 30s, 5m, 1h, 500ms or a number of seconds\n");
+                .isEqualTo("kscope: invalid duration 'soon' for --duration (use e.g. 10s, 500ms, 1m30s, 2h, 7d)\n");
         assertThat(kscope("capture", "-i", "lo", "-w", "x.pcapng", "-c", "nginx").err)
                 .isEqualTo("kscope: -c nginx names a container, but no pod was given (add -p POD, or give -c a number of packets)\n");
         assertThat(kscope("capture", "--pid", "999999999", "-w", "x.pcapng").err)

@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Parses durations ("1m30s", "500ms", "10" = seconds) and sizes ("16M", "64K", "4096") as users type them. */
+/** Parses durations ("1m30s", "500ms", "7d", "10" = seconds) and sizes ("16M", "64K", "2GB", "4096") as users type them. */
 public final class Units {
     private Units() {}
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h|d)");
 
     public static Duration duration(String text, String flag) {
         var t = text.trim().toLowerCase(Locale.ROOT);
@@ -24,12 +24,13 @@ public final class Units {
                 case "ms" -> 1_000_000L;
                 case "s" -> 1_000_000_000L;
                 case "m" -> 60_000_000_000L;
-                default -> 3_600_000_000_000L;
+                case "h" -> 3_600_000_000_000L;
+                default -> 86_400_000_000_000L;
             });
             at = m.end();
         }
         if (at != t.length() || t.isEmpty()) {
-            throw new KscopeException("invalid duration '" + text + "' for " + flag + " (use e.g. 10s, 500ms, 1m30s, 2h)", null, 2);
+            throw new KscopeException("invalid duration '" + text + "' for " + flag + " (use e.g. 10s, 500ms, 1m30s, 2h, 7d)", null, 2);
         }
         return Duration.ofNanos(nanos);
     }
@@ -42,6 +43,7 @@ public final class Units {
                 case 'K' -> mult = 1L << 10;
                 case 'M' -> mult = 1L << 20;
                 case 'G' -> mult = 1L << 30;
+                case 'T' -> mult = 1L << 40;
                 default -> mult = 1;
             }
         }
