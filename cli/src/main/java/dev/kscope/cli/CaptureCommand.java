@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 
 @Command(name = "capture",
         mixinStandardHelpOptions = true,
@@ -144,9 +143,7 @@ public final class CaptureCommand implements Callable<Integer> {
         }, "kscope-capture-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         var usr1 = Signals.handle("USR1", () -> System.err.println(statistics(capture, capture.interfaceStats())));
-        // a shell starts background jobs with SIGINT ignored, which the JVM would keep: Ctrl-C/kill -INT must still stop us
-        dev.kscope.capture.SignalDisposition.reset(dev.kscope.capture.SignalDisposition.SIGINT);
-        var int_ = Signals.handle("INT", () -> new Thread(() -> System.exit(130)).start());
+        var int_ = Signals.interruptExits();
         Capture.Result result;
         try {
             result = capture.await();
@@ -242,21 +239,5 @@ public final class CaptureCommand implements Callable<Integer> {
         var d = dev.kscope.core.Units.duration(s, "--duration");
         if (d.isZero()) throw new KscopeException("invalid --duration " + s + ": give a time greater than 0", null, 2);
         return d;
-    }
-
-    /** SIGUSR1 prints statistics, as with tcpdump; SIGINT stops even when the shell started us with it ignored. */
-    @SuppressWarnings("sunapi")
-    static final class Signals {
-        static Object handle(String name, Runnable action) {
-            try {
-                return sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> action.run());
-            } catch (IllegalArgumentException unavailable) {
-                return null; // e.g. -Xrs
-            }
-        }
-
-        static void restore(String name, Object previous) {
-            if (previous instanceof sun.misc.SignalHandler h) sun.misc.Signal.handle(new sun.misc.Signal(name), h);
-        }
     }
 }

@@ -114,6 +114,7 @@ final class GadgetRunner {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
+        var interrupt = Signals.interruptExits(); // kill -INT works on background jobs too
         long started = System.nanoTime();
         boolean running = false;
         try {
@@ -138,6 +139,7 @@ final class GadgetRunner {
                 System.err.printf("kscope: %s: %d events, %d lost in %.1fs%n", gadget.name(), gadget.deliveredEvents(), gadget.lostEvents(), elapsed.toMillis() / 1000.0);
             }
             finished.countDown();
+            Signals.restore("INT", interrupt);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

@@ -76,6 +76,20 @@ class TraceExecCliTest {
         }
     }
 
+    @Test
+    void killIntStopsABackgroundJobToo() throws Exception {
+        // shells start background jobs with SIGINT ignored; scripts still stop tracers with kill -INT
+        var script = "kscope() { exec \"$@\"; }; " + String.join(" ", KscopeProcess.builder(List.of(), Map.of(), "trace", "exec").command()
+                .stream().map(a -> "'" + a + "'").toList()) + " >/dev/null 2>&1 & echo $!; wait";
+        var sh = new ProcessBuilder("/bin/sh", "-c", script).start();
+        long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream())).readLine().trim());
+        for (int i = 0; i < 100 && attachedExecPrograms() == 0; i++) Thread.sleep(100);
+        assertThat(attachedExecPrograms()).isPositive();
+        new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
+        assertThat(sh.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(attachedExecPrograms()).isZero();
+    }
+
     /** kscope's exec programs currently loaded in the kernel (bpftool lists them by name). */
     private static long attachedExecPrograms() throws Exception {
         var p = new ProcessBuilder("bpftool", "prog", "show").start();

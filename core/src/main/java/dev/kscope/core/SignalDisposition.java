@@ -1,4 +1,4 @@
-package dev.kscope.capture;
+package dev.kscope.core;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
