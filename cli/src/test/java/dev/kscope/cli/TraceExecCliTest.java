@@ -79,7 +79,7 @@ class TraceExecCliTest {
     @Test
     void killIntStopsABackgroundJobToo() throws Exception {
         // shells start background jobs with SIGINT ignored; scripts still stop tracers with kill -INT
-        var script = "kscope() { exec \"$@\"; }; " + String.join(" ", KscopeProcess.builder(List.of(), Map.of(), "trace", "exec").command()
+        var script = String.join(" ", KscopeProcess.builder(List.of(), Map.of(), "trace", "exec").command()
                 .stream().map(a -> "'" + a + "'").toList()) + " >/dev/null 2>&1 & echo $!; wait";
         var sh = new ProcessBuilder("/bin/sh", "-c", script).start();
         long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream())).readLine().trim());
