@@ -4,9 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,15 +13,8 @@ class BadInputTest {
     record Result(int code, String err) {}
 
     static Result run(String... args) {
-        var err = new ByteArrayOutputStream();
-        var saved = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Kscope.execute(args);
-            return new Result(code, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(saved);
-        }
+        var r = InProcess.run(args);
+        return new Result(r.code(), r.err());
     }
 
     @ParameterizedTest
@@ -47,14 +37,8 @@ class BadInputTest {
 
     @Test
     void helpTeachesByExample() {
-        var out = new ByteArrayOutputStream();
-        var saved = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(Kscope.execute("trace", "exec", "--help")).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Examples:", "kscope trace exec -o columns=pid,comm,ret,args", "--ringbuf-size");
+        var r = InProcess.run("trace", "exec", "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Examples:", "kscope trace exec -o columns=pid,comm,ret,args", "--ringbuf-size");
     }
 }
