@@ -51,7 +51,7 @@ public final class LibBpfLog {
                     if (LINES.size() > KEEP) LINES.removeFirst();
                 }
             }
-            if (echo) System.err.println("libbpf: " + text);
+            if (echo) System.err.println(text.startsWith("libbpf:") ? text : "libbpf: " + text);
             return n;
         } catch (Throwable t) {
             return 0;
