@@ -7,7 +7,6 @@ import dev.kscope.capture.CaptureTarget;
 import dev.kscope.capture.InterfaceInfo;
 import dev.kscope.capture.PacketFilter;
 import dev.kscope.capture.PcapngOutput;
-import dev.kscope.capture.PodTargetResolver;
 import dev.kscope.core.KscopeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,13 +58,7 @@ public final class CaptureCommand implements Callable<Integer> {
     List<Integer> pids = new ArrayList<>();
 
     @picocli.CommandLine.Mixin
-    RuntimeFlags runtime = new RuntimeFlags();
-
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Kubernetes namespace of the pods")
-    String namespace;
-
-    @Option(names = {"-p", "--pod"}, paramLabel = "POD", description = "pod to capture (repeatable)")
-    List<String> pods = new ArrayList<>();
+    PodTargetFlags podFlags = new PodTargetFlags();
 
     @Option(names = "-c", paramLabel = "N|CONTAINER", description = "a number: stop after N packets; a name: the pod's container")
     String countOrContainer;
@@ -76,11 +69,6 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--container", paramLabel = "CONTAINER", description = "the pod's container whose namespace to enter")
     String container;
 
-    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "capture every pod matching this label selector")
-    String selector;
-
-    @Option(names = {"-A", "--all-namespaces"}, description = "select pods in all namespaces")
-    boolean allNamespaces;
 
     @Option(names = "-s", paramLabel = "SNAPLEN", description = "bytes kept of each packet (default 262144; 0 means the default)")
     int snaplen = CaptureOptions.DEFAULT_SNAPLEN;
@@ -214,9 +202,9 @@ public final class CaptureCommand implements Callable<Integer> {
         var result = new ArrayList<CaptureTarget>();
         var podContainer = container != null ? container
                 : countOrContainer != null && !countOrContainer.matches("\\d+") ? countOrContainer : null;
-        boolean podMode = !pods.isEmpty() || selector != null || allNamespaces;
+        boolean podMode = podFlags.any();
         if (podMode) {
-            result.addAll(new dev.kscope.capture.ContainerPodTargets(runtime.options()).resolve(new PodTargetResolver.PodQuery(namespace, pods, podContainer, selector, allNamespaces)));
+            result.addAll(podFlags.resolve(podContainer));
         } else if (podContainer != null) {
             throw new KscopeException("-c " + podContainer + " names a container, but no pod was given (add -p POD, or give -c a number of packets)");
         }

@@ -44,23 +44,11 @@ import java.util.function.Consumer;
                 "Make a capture: tcpdump -i any -w web.pcap 'tcp port 80'"})
 public final class TrafficCommand implements Runnable {
     @picocli.CommandLine.Mixin
-    RuntimeFlags runtime = new RuntimeFlags();
+    PodTargetFlags podFlags = new PodTargetFlags();
 
     @Option(names = {"-r", "--read"}, paramLabel = "FILE", description = "pcap or pcapng file to analyze (tcpdump -w, Wireshark, kscope capture); "
             + "- reads standard input as it comes: tcpdump -i any -U -w - | kscope traffic -r -")
     String read;
-
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "live: the pods' Kubernetes namespace")
-    String namespace;
-
-    @Option(names = {"-p", "--pod"}, paramLabel = "POD", description = "live: analyze this pod's traffic (repeatable)")
-    java.util.List<String> pods = new java.util.ArrayList<>();
-
-    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "live: every pod on this node matching this label selector")
-    String selector;
-
-    @Option(names = {"-A", "--all-namespaces"}, description = "live: every pod on this node")
-    boolean allNamespaces;
 
     @Option(names = {"-i", "--interface"}, paramLabel = "IFACE", description = "live: a host interface (repeatable)")
     java.util.List<String> interfaces = new java.util.ArrayList<>();
@@ -102,11 +90,11 @@ public final class TrafficCommand implements Runnable {
             throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
         }
         boolean capturing = read == null;
-        if (capturing && pods.isEmpty() && selector == null && !allNamespaces && interfaces.isEmpty()) {
+        if (capturing && !podFlags.any() && interfaces.isEmpty()) {
             throw new KscopeException("nothing to analyze: give pods (-p POD, -l SELECTOR, -A), host interfaces (-i IFACE), "
                     + "or a capture file (-r FILE.pcap, - for standard input)", null, 2);
         }
-        if (!capturing && (!pods.isEmpty() || selector != null || allNamespaces || !interfaces.isEmpty())) {
+        if (!capturing && (podFlags.any() || !interfaces.isEmpty())) {
             throw new KscopeException("-r reads a capture: it can't go with -p/-l/-A/-i, which capture live (drop one side)", null, 2);
         }
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
@@ -134,7 +122,7 @@ public final class TrafficCommand implements Runnable {
         };
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
         try (var capture = capturing ? LiveCapture.start(targets()) : null;
-             var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(runtime.options());
+             var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(podFlags.runtime.options());
              var output = live ? null : new AsyncSink(sink::accept, 4096)) {
             var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
             if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);
@@ -165,10 +153,7 @@ public final class TrafficCommand implements Runnable {
     /** The pods or interfaces to capture: the same resolution as kscope capture's. */
     private java.util.List<dev.kscope.capture.CaptureTarget> targets() {
         var result = new java.util.ArrayList<dev.kscope.capture.CaptureTarget>();
-        if (!pods.isEmpty() || selector != null || allNamespaces) {
-            result.addAll(new dev.kscope.capture.ContainerPodTargets(runtime.options())
-                    .resolve(new dev.kscope.capture.PodTargetResolver.PodQuery(namespace, pods, null, selector, allNamespaces)));
-        }
+        if (podFlags.any()) result.addAll(podFlags.resolve(null));
         if (!interfaces.isEmpty()) result.add(dev.kscope.capture.CaptureTarget.host(interfaces));
         return result;
     }
