@@ -25,7 +25,8 @@ import java.util.function.Consumer;
         description = {
                 "Turn network traffic into API calls: request/response messages with latency, sizes and status.",
                 "Protocols are recognized by content (any port): HTTP/1.x, HTTP/2, gRPC, DNS (UDP, TCP),",
-                "Redis (RESP2/3), PostgreSQL, Kafka. Reads pcap/pcapng files or a pipe (-r -)."},
+                "Redis (RESP2/3), PostgreSQL, Kafka. Captures pods (-p/-l/-A) or interfaces (-i) on this node live,",
+                "or reads pcap/pcapng files or a pipe (-r -)."},
         footer = {"",
                 "Examples:",
                 "  kscope traffic -n shop -p web                  (live: capture pod web on this node)",
