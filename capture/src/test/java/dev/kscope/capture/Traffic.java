@@ -15,7 +15,7 @@ final class Traffic {
     private Traffic() {}
 
     static void mixed(NetnsPair net) throws Exception {
-        Tools.run("ip", "netns", "exec", net.b, "busybox", "ping", "-c", "3", "-i", "0.05", "-s", "1000", "-W", "2", net.ipA);
+        Tools.run("ip", "netns", "exec", net.b, "busybox", "ping", "-c", "10", "-i", "0.05", "-s", "1000", "-W", "2", net.ipA);
         udp(net, 40, 0);
         var server = NetnsPair.in(net.a, () -> {
             try (var ss = new ServerSocket()) {
