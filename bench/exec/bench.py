@@ -142,6 +142,12 @@ def measure(tracer, gen, workers, seconds, tmp):
     return rows
 
 
+def tracers(kscope):
+    """The two tracers, printing the same fields of every exec."""
+    return [Tracer("kscope", [kscope, "trace", "exec", "-o", "columns=time,pid,ppid,comm,args"], None),
+            Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], None)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5)
@@ -152,17 +158,13 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench: run as root")
     sh("sysctl", "-q", "kernel.bpf_stats_enabled=1")
-    tracers = [
-        Tracer("kscope", [a.kscope, "trace", "exec", "-o", "columns=time,pid,ppid,comm,args"], None),
-        Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], None),
-    ]
     rows = []
     with tempfile.TemporaryDirectory(prefix="ksb-") as tmp:
         gen = build_generator(tmp)
         for workers in [int(w) for w in a.workers.split(",")]:
             base = run_storm(gen, workers, a.seconds)
             rows.append(dict(tracer="untraced", workers=workers, execs=base, rate=base / a.seconds))
-            for t in tracers:
+            for t in tracers(a.kscope):
                 rows.extend(measure(t, gen, workers, a.seconds, tmp))
     lines = ["| workers | tracer | storm | execs/s | vs untraced | delivered/executed | lost (both storms) | tracer CPU µs/event | BPF µs/exec | peak RSS MB | launch→first event ms |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]

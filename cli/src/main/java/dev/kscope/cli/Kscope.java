@@ -33,6 +33,9 @@ public final class Kscope implements Runnable {
     /** Runs the CLI and returns the exit code, so tests can call it in-process. */
     public static int execute(String... args) {
         var debug = java.util.Arrays.asList(args).contains("--debug");
+        if (args.length > 0 && args[0].equals("trace")) dev.kscope.core.bpf.Environment.warmUpInBackground();
+        // picocli looks for Groovy's Closure class at start-up, opening every jar on the class path to not find it
+        System.setProperty("picocli.disable.closures", "true");
         var cmd = new CommandLine(new Kscope());
         // picocli reflects over every registered command up front: register only the one asked for (all for help)
         var first = args.length > 0 ? args[0] : "";

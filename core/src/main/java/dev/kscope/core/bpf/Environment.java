@@ -26,8 +26,27 @@ public final class Environment {
         return Path.of(override != null && !override.isBlank() ? override : "/sys/kernel/btf/vmlinux");
     }
 
+    private static Thread warmUp;
+    private static volatile Throwable warmUpFailure;
+
+    /**
+     * Binds libbpf's functions on a background thread (FFM makes a stub class per function: ~100 ms at start-up),
+     * so that it overlaps with the command-line parsing. {@link #requireBpf()} waits for it and reports its failure.
+     */
+    public static synchronized void warmUpInBackground() {
+        if (warmUp != null) return;
+        warmUp = Thread.ofPlatform().name("libbpf-warm-up").daemon().start(() -> {
+            try {
+                LibBpfLog.install();
+            } catch (Throwable t) {
+                warmUpFailure = t;
+            }
+        });
+    }
+
     public static void requireBpf() {
         if (checked) return;
+        awaitWarmUp();
         long caps = effectiveCapabilities();
         boolean bpf = (caps & (1L << CAP_BPF)) != 0 && (caps & (1L << CAP_PERFMON)) != 0;
         if (!bpf && (caps & (1L << CAP_SYS_ADMIN)) == 0) {
@@ -39,6 +58,23 @@ public final class Environment {
                     + "(use a kernel with BTF, or set KSCOPE_BTF to a BTF file for it)", null, 78);
         }
         checked = true;
+    }
+
+    private static void awaitWarmUp() {
+        Thread t;
+        synchronized (Environment.class) {
+            t = warmUp;
+        }
+        if (t == null) return;
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // libbpf missing: the class initializer's KscopeException, not the NoClassDefFoundError later touches would see
+        for (var e = warmUpFailure; e != null; e = e.getCause()) {
+            if (e instanceof KscopeException k) throw k;
+        }
     }
 
     static long effectiveCapabilities() {
