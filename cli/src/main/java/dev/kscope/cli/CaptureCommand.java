@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  kscope capture --netns /run/netns/blue -w blue.pcapng       every interface of a network namespace",
                 "  kscope capture --pid 4242 'udp port 53' -w dns.pcapng       the namespace of process 4242",
                 "  kscope capture -i eth0 -C 100 -W 5 -w ring.pcapng           ring of 5 files of 100 MB",
-                "  kscope capture -i eth0 -G 3600 -w 'cap-%Y%m%d-%H.pcapng'    one file per hour",
+                "  kscope capture -i eth0 -G 3600 -w 'cap-%%Y%%m%%d-%%H.pcapng'    one file per hour",
                 "  kscope capture -d 'tcp[tcpflags] & tcp-syn != 0'            show the compiled BPF program",
                 "",
                 "-c N (a number) stops after N packets as in tcpdump; -c NAME picks a container as in kubectl.",
@@ -79,7 +79,7 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "-C", paramLabel = "MB", description = "start a new file when the current one exceeds MB million bytes")
     Double fileSizeMb;
 
-    @Option(names = "-G", paramLabel = "SECONDS", description = "start a new file every SECONDS; a '%' in the name is a strftime pattern")
+    @Option(names = "-G", paramLabel = "SECONDS", description = "start a new file every SECONDS; a '%%' in the name is a strftime pattern")
     Long rotateSeconds;
 
     @Option(names = "-W", paramLabel = "FILES", description = "with -C: keep a ring of FILES files; with -G alone: stop after FILES files")

@@ -6,9 +6,22 @@ import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "trace", description = "Trace kernel events with eBPF.",
+@Command(name = "trace", mixinStandardHelpOptions = true,
+        description = "Trace kernel events with eBPF, each event tagged with its container, pod and namespace.",
+        footer = {"", "Examples:",
+                "  kscope trace exec                  # every exec on this node, until Ctrl-C",
+                "  kscope trace exec -n shop -p web   # only in pod shop/web",
+                "  kscope trace exec --help           # a gadget's own flags and columns"},
         subcommands = {TraceCommand.Exec.class})
-final class TraceCommand {
+final class TraceCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** `kscope trace` alone lists the gadgets. */
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
             description = {
