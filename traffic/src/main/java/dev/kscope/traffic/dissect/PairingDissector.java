@@ -38,7 +38,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         this.conversation = conversation;
     }
 
-    /** Decodes what it can from {@code in}; returns false when it needs more bytes. */
+    /** Decodes what it can from {@code in} (never empty); returns false when it needs more bytes. */
     protected abstract boolean decode(boolean fromClient, ByteCumulator in, long ts);
 
     /** Ends the part being decoded in this direction with {@code problem} (if one was started) and resets. */
@@ -116,7 +116,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         if (stopped) return;
         var in = fromClient ? fromClientBytes : fromServerBytes;
         in.append(data);
-        while (!stopped) {
+        while (!stopped && in.readable() > 0) {
             if (fromClient ? resyncClient : resyncServer) {
                 int at = findStart(fromClient, in);
                 if (at < 0) {

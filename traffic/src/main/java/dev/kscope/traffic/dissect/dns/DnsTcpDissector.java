@@ -18,7 +18,6 @@ final class DnsTcpDissector extends PairingDissector<DnsTcpDissector.Part2, DnsT
 
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
-        if (in.readable() == 0) return false;
         if (fromClient && firstByteClient < 0) firstByteClient = ts;
         if (!fromClient && firstByteServer < 0) firstByteServer = ts;
         if (in.readable() < 2) return false;

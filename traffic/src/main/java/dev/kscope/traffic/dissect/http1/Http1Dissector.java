@@ -70,7 +70,6 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         switch (h.state) {
             case START -> {
                 if (h.firstByteNanos < 0) h.firstByteNanos = ts;

@@ -44,7 +44,6 @@ final class KafkaDissector extends PairingDissector<KafkaDissector.Frame, KafkaD
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         if (h.firstByte < 0) h.firstByte = ts;
         if (h.remaining > 0) {
             int n = (int) Math.min(h.remaining, in.readable());

@@ -56,7 +56,6 @@ final class PostgresDissector extends PairingDissector<PostgresDissector.Cycle, 
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         if (h.skip > 0) {
             int n = (int) Math.min(h.skip, in.readable());
             in.skip(n);

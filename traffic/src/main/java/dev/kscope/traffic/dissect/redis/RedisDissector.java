@@ -57,7 +57,6 @@ final class RedisDissector extends PairingDissector<RedisDissector.Value, RedisD
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         if (h.value == null) {
             h.value = new Value();
             h.value.startNanos = ts;
