@@ -28,10 +28,6 @@ public record Column<E>(String name, int width, Align align, Visibility visibili
         return new Column<>(name, width, align, visibility, value, text);
     }
 
-    public Column<E> withWidth(int width) {
-        return new Column<>(name, width, align, visibility, value, text);
-    }
-
     public String textOf(E event) {
         if (text != null) return text.apply(event);
         var v = value.apply(event);

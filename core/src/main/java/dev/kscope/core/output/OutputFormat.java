@@ -2,9 +2,7 @@ package dev.kscope.core.output;
 
 import dev.kscope.core.KscopeException;
 
-import java.util.List;
-
-/** What {@code -o} asked for: a table (default, wide or chosen columns), JSON lines or YAML documents. */
+/** What {@code -o} asked for: a table (default, wide, chosen or custom columns), JSON lines or YAML documents. */
 public sealed interface OutputFormat {
     record Table(boolean wide, String columns) implements OutputFormat {}
 
@@ -37,9 +35,5 @@ public sealed interface OutputFormat {
             case Json j -> new JsonPrinter<>(columns.all(), out, false);
             case Yaml y -> new JsonPrinter<>(columns.all(), out, true);
         };
-    }
-
-    static List<String> names() {
-        return List.of("columns", "wide", "json", "yaml", "columns=", "custom-columns=");
     }
 }
