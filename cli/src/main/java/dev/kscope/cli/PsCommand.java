@@ -107,7 +107,7 @@ public final class PsCommand implements Callable<Integer> {
     /** Like kubectl get -w: the current containers as ADDED, then ADDED/MODIFIED/REMOVED as they change, until interrupted. */
     private static void follow(ContainerCollection collection, ContainerSelector selector, EventPrinter<Row> printer) {
         var shown = new HashSet<String>();
-        if (printer instanceof TablePrinter<Row> table) table.header();
+        printer.header();
         printer.flush();
         var listener = new ContainerListener() {
             @Override

@@ -29,6 +29,7 @@ public final class TablePrinter<E> implements EventPrinter<E> {
                 rows.stream().mapToInt(r -> sanitize(c.textOf(r)).length()).max().orElse(0)), Column.Align.LEFT, c.visibility(), c.value(), c.text())).toList();
     }
 
+    @Override
     public void header() {
         if (headerDone) return;
         headerDone = true;

@@ -27,6 +27,7 @@ public final class MessagePrinter implements EventPrinter<Message> {
     }
 
     /** The table's header (nothing for JSON); {@link #print} writes it if not done yet. */
+    @Override
     public void header() {
         if (json != null || headerDone) return;
         headerDone = true;
