@@ -19,8 +19,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -216,7 +214,7 @@ public final class DebugCommand implements Callable<Integer> {
         }
         if (format != DebugSession.Output.NONE) o.attach = false;
         var keys = DetachKeys.parse(detachKeys);
-        var wait = parseDuration(timeout);
+        var wait = dev.kscope.core.Units.duration(timeout, "--timeout");
         o.validate(); // flag errors before touching the cluster
         // fabric8 logs through SLF4J; without a provider SLF4J prints a three-line warning on every run.
         if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
@@ -228,25 +226,6 @@ public final class DebugCommand implements Callable<Integer> {
                     .detachKeys(keys)
                     .dryRun(format)
                     .run();
-        }
-    }
-
-    static Duration parseDuration(String s) {
-        if (s == null || s.equals("0")) return Duration.ZERO;
-        try {
-            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s);
-            if (m.matches()) {
-                var n = Long.parseLong(m.group(1));
-                return switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
-                };
-            }
-            return Duration.parse(s);
-        } catch (DateTimeParseException | NumberFormatException e) {
-            throw new KscopeException("invalid --timeout '" + s + "' (write e.g. 30s, 2m or 1h)");
         }
     }
 }

@@ -3,16 +3,15 @@ package dev.kscope.cli;
 import dev.kscope.core.Units;
 import dev.kscope.core.gadget.GadgetOptions;
 import dev.kscope.core.output.OutputFormat;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
 
 /** The flags every gadget command shares. */
 final class GadgetFlags {
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "columns",
-            description = "Output: columns (default), wide, json (one object per line), yaml, columns=pid,comm,args "
-                    + "(chosen columns) or columns=+uid,-ppid (edits of the default set).")
-    String output;
+    @Mixin
+    OutputFlag output = new OutputFlag();
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Stop after this long, e.g. 10s, 1m30s (default: until Ctrl-C).")
     String timeout;
@@ -32,7 +31,7 @@ final class GadgetFlags {
     boolean debug;
 
     OutputFormat format() {
-        return OutputFormat.parse(output);
+        return output.format();
     }
 
     Duration timeoutDuration() {

@@ -8,7 +8,6 @@ import dev.kscope.core.bpf.LibBpfLog;
 import dev.kscope.core.gadget.Gadget;
 import dev.kscope.core.output.ColumnSet;
 import dev.kscope.core.output.EventPrinter;
-import dev.kscope.core.output.TablePrinter;
 
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -121,7 +120,7 @@ final class GadgetRunner {
             gadget.start();
             running = true;
             afterStart.run();
-            if (printer instanceof TablePrinter<E> table) table.header();
+            printer.header();
             printer.flush();
             if (flags.debug) {
                 System.err.println("kscope: debug: " + gadget.name() + " attached " + sinceLaunch() + " after launch (" + gadget.startupTimings() + ")");

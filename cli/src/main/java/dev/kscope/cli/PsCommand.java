@@ -1,34 +1,44 @@
 package dev.kscope.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.kscope.containers.Container;
 import dev.kscope.containers.ContainerCollection;
 import dev.kscope.containers.ContainerListener;
-import dev.kscope.core.KscopeException;
+import dev.kscope.containers.ContainerSelector;
+import dev.kscope.core.event.ContainerEvent;
+import dev.kscope.core.event.ContainerInfo;
+import dev.kscope.core.output.Column;
+import dev.kscope.core.output.ColumnSet;
+import dev.kscope.core.output.ContainerColumns;
+import dev.kscope.core.output.EventPrinter;
+import dev.kscope.core.output.TablePrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Function;
+
+import static dev.kscope.core.output.Column.Align.LEFT;
+import static dev.kscope.core.output.Column.Align.RIGHT;
+import static dev.kscope.core.output.Column.Visibility.DEFAULT;
+import static dev.kscope.core.output.Column.Visibility.WIDE;
 
 @Command(name = "ps",
         mixinStandardHelpOptions = true,
         description = "List the containers on this node, from containerd, CRI-O, Docker or podman (or /proc when no runtime answers): "
-                + "runtime, container ID, name, image, pod, namespace, PID, mount and network namespace IDs.",
+                + "namespace, pod, container name, runtime, container ID, image, PID, mount and network namespace IDs.",
         footer = {"",
                 "Examples:",
                 "  kscope ps                              every container on this node",
                 "  kscope ps -n shop -l app=web           pods labelled app=web in namespace shop",
-                "  kscope ps -p web-7c9f -c nginx -o wide one container, with pod UID, owner, node and cgroup",
-                "  kscope ps -o json | jq '.[].mntns'     mount namespace IDs, to match events by hand",
+                "  kscope ps -p web-7c9f -c nginx -o wide one container, with node, owner, pod UID and cgroup",
+                "  kscope ps -o json | jq .mntns          mount namespace IDs (one JSON object per container), to match events by hand",
+                "  kscope ps -o columns=k8s.pod,pid,netns the columns you name (-o columns=+k8s.labels,-mntns edits the default set)",
+                "  kscope ps -o custom-columns=POD:.k8s.pod,APP:.k8s.labels.app",
                 "  kscope ps --runtimes docker            only Docker's containers",
                 "  kscope ps --containerd-socket /run/k3s/containerd/containerd.sock",
                 "  kscope ps -w -p web                    follow: print web's containers as they start and stop"})
@@ -36,8 +46,8 @@ public final class PsCommand implements Callable<Integer> {
     @Mixin
     ContainerFlags containers;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "columns (default), wide, json or yaml.")
-    String output = "columns";
+    @Mixin
+    OutputFlag output;
 
     @Option(names = {"-w", "--watch"}, description = "After listing, print containers as they start (ADDED) and stop (REMOVED) until interrupted.")
     boolean watch;
@@ -45,142 +55,83 @@ public final class PsCommand implements Callable<Integer> {
     @Option(names = "--debug", hidden = true)
     boolean debug;
 
-    private record Column(String header, Function<Container, String> value) {
+    /** One line of output: a container, and with -w what happened to it (ADDED, MODIFIED, REMOVED). */
+    record Row(String event, Container raw, ContainerInfo container) implements ContainerEvent {
+        Row(String event, Container c) {
+            this(event, c, c.info());
+        }
     }
 
-    private static final List<Column> COLUMNS = List.of(
-            new Column("RUNTIME", Container::runtime),
-            new Column("CONTAINER ID", Container::shortId),
-            new Column("NAME", Container::name),
-            new Column("IMAGE", Container::image),
-            new Column("POD", Container::podName),
-            new Column("NAMESPACE", Container::namespace),
-            new Column("PID", c -> Integer.toString(c.pid())),
-            new Column("MNTNS", c -> Long.toString(c.mntns())),
-            new Column("NETNS", c -> Long.toString(c.netns())));
-
-    private static final List<Column> WIDE = List.of(
-            new Column("POD UID", Container::podUid),
-            new Column("OWNER", c -> c.owner() == null ? "" : c.owner().toString()),
-            new Column("NODE", Container::node),
-            new Column("CGROUP", Container::cgroupPath));
+    /** The container columns every gadget has, shown as a list of containers wants them, then the process's. */
+    static ColumnSet<Row> columns(boolean watch) {
+        var visibility = Map.of("K8S.NODE", WIDE, "K8S.OWNER", WIDE, "K8S.PODUID", WIDE,
+                "RUNTIME.NAME", DEFAULT, "RUNTIME.CONTAINERID", DEFAULT, "RUNTIME.IMAGE", DEFAULT);
+        var all = new ArrayList<Column<Row>>();
+        if (watch) all.add(Column.of("EVENT", 8, LEFT, DEFAULT, Row::event));
+        ContainerColumns.<Row>of(true).forEach(c -> all.add(c.withVisibility(visibility.getOrDefault(c.name(), c.visibility()))));
+        all.add(Column.of("PID", 7, RIGHT, DEFAULT, r -> r.raw().pid()));
+        all.add(Column.of("MNTNS", 10, RIGHT, DEFAULT, r -> r.raw().mntns()));
+        all.add(Column.of("NETNS", 10, RIGHT, DEFAULT, r -> r.raw().netns()));
+        all.add(Column.of("CGROUP", 40, LEFT, WIDE, r -> r.raw().cgroupPath().isEmpty() ? null : r.raw().cgroupPath()));
+        return new ColumnSet<>(all);
+    }
 
     @Override
-    public Integer call() throws Exception {
-        var format = output.toLowerCase(java.util.Locale.ROOT);
-        if (!List.of("columns", "wide", "json", "yaml").contains(format)) {
-            throw new KscopeException("unknown output format '" + output + "' (use columns, wide, json or yaml)");
-        }
+    public Integer call() {
         var selector = containers.selector();
-        var out = System.out;
-        try (var collection = ContainerCollection.start(containers.options())) {
+        try (var printer = output.format().printer(columns(watch), System.out, Terminal.width());
+             var collection = ContainerCollection.start(containers.options())) {
             if (watch) {
-                follow(collection, selector, format, out);
+                follow(collection, selector, printer);
                 return 0;
             }
             var found = collection.select(selector);
-            switch (format) {
-                case "json" -> out.println(json().writeValueAsString(found));
-                case "yaml" -> out.print(yaml().writeValueAsString(found));
-                default -> {
-                    if (found.isEmpty()) System.err.println(noneFound(selector, false));
-                    else printTable(out, columns(format), found, null, true);
-                }
-            }
+            if (found.isEmpty()) System.err.println(noneFound(selector, false));
+            list(found, printer);
         }
         return 0;
     }
 
-    private static String noneFound(dev.kscope.containers.ContainerSelector selector, boolean waiting) {
+    /** Prints a list of containers, tables as wide as their cells (like kubectl get). */
+    static void list(List<Container> found, EventPrinter<Row> printer) {
+        var rows = found.stream().map(c -> new Row(null, c)).toList();
+        if (printer instanceof TablePrinter<Row> table) table.fitTo(rows);
+        rows.forEach(printer::print);
+    }
+
+    private static String noneFound(ContainerSelector selector, boolean waiting) {
         return "No containers found" + (selector.selectsAll() ? "" : " matching " + selector.describe())
                 + (waiting ? "; waiting for them to start." : ".");
     }
 
     /** Like kubectl get -w: the current containers as ADDED, then ADDED/MODIFIED/REMOVED as they change, until interrupted. */
-    private void follow(ContainerCollection collection, dev.kscope.containers.ContainerSelector selector, String format, PrintStream out) {
-        var shown = new java.util.HashSet<String>();
-        var header = new boolean[]{format.equals("columns") || format.equals("wide")};
-        var printer = new Object() {
-            synchronized void print(String event, Container c) {
-                if (event.equals("ADDED") && !shown.add(c.id())) event = "MODIFIED";
-                if (event.equals("REMOVED")) shown.remove(c.id());
-                try {
-                    switch (format) {
-                        case "json" -> out.println(json().disable(SerializationFeature.INDENT_OUTPUT)
-                                .writeValueAsString(java.util.Map.of("type", event, "container", c)));
-                        case "yaml" -> out.print("---\n" + yaml().writeValueAsString(java.util.Map.of("type", event, "container", c)));
-                        default -> {
-                            printTable(out, columns(format), List.of(c), event, header[0]);
-                            header[0] = false;
-                        }
-                    }
-                    out.flush();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
-        if (collection.select(selector).isEmpty()) System.err.println(noneFound(selector, true));
-        collection.follow(selector, new ContainerListener() {
+    private static void follow(ContainerCollection collection, ContainerSelector selector, EventPrinter<Row> printer) {
+        var shown = new HashSet<String>();
+        printer.header();
+        printer.flush();
+        var listener = new ContainerListener() {
             @Override
-            public void added(Container c) {
-                printer.print("ADDED", c);
+            public synchronized void added(Container c) {
+                print(shown.add(c.id()) ? "ADDED" : "MODIFIED", c);
             }
 
             @Override
-            public void removed(Container c) {
-                printer.print("REMOVED", c);
+            public synchronized void removed(Container c) {
+                shown.remove(c.id());
+                print("REMOVED", c);
             }
-        });
+
+            private void print(String event, Container c) {
+                printer.print(new Row(event, c));
+                printer.flush();
+            }
+        };
+        if (collection.select(selector).isEmpty()) System.err.println(noneFound(selector, true));
+        collection.follow(selector, listener);
         try {
             new CountDownLatch(1).await(); // until Ctrl-C (or the embedding program interrupts us)
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static List<Column> columns(String format) {
-        if (!format.equals("wide")) return COLUMNS;
-        var all = new ArrayList<>(COLUMNS);
-        all.set(1, new Column("CONTAINER ID", Container::id));
-        all.addAll(WIDE);
-        return all;
-    }
-
-    /** kubectl-style columns: left-aligned, three spaces apart, "-" for empty cells. Widths fit the rows given. */
-    private static void printTable(PrintStream out, List<Column> columns, List<Container> rows, String event, boolean withHeader) {
-        var header = new ArrayList<String>();
-        if (event != null) header.add("EVENT");
-        columns.forEach(c -> header.add(c.header()));
-        var lines = new ArrayList<List<String>>();
-        if (withHeader) lines.add(header);
-        for (var row : rows) {
-            var line = new ArrayList<String>();
-            if (event != null) line.add(event);
-            for (var c : columns) {
-                var v = c.value().apply(row);
-                line.add(v == null || v.isEmpty() ? "-" : v);
-            }
-            lines.add(line);
-        }
-        var widths = new int[header.size()];
-        for (int i = 0; i < header.size(); i++) widths[i] = header.get(i).length();
-        for (var line : lines) for (int i = 0; i < line.size(); i++) widths[i] = Math.max(widths[i], line.get(i).length());
-        for (var line : lines) {
-            var sb = new StringBuilder();
-            for (int i = 0; i < line.size(); i++) {
-                sb.append(line.get(i));
-                if (i < line.size() - 1) sb.append(" ".repeat(widths[i] - line.get(i).length() + 3));
-            }
-            out.println(sb);
-        }
-    }
-
-    private static ObjectMapper json() {
-        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    }
-
-    private static ObjectMapper yaml() {
-        return new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     }
 }

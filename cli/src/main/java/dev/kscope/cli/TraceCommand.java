@@ -35,6 +35,7 @@ final class TraceCommand implements Runnable {
                     "  kscope trace exec --timeout 10s -o json        # one JSON object per exec",
                     "  kscope trace exec -o columns=pid,comm,ret,args",
                     "  kscope trace exec -o columns=+tid,-ppid        # edit the default columns",
+                    "  kscope trace exec -o custom-columns=POD:.k8s.pod,PROG:.args[0]   # kubectl's, paths as in the JSON",
                     "  kscope trace exec --max-events 1 -o yaml",
                     "  kscope trace exec -n default -p web            # one pod (filtered in the kernel)",
                     "  kscope trace exec -l app=web,tier!=db          # pods by label",

@@ -7,7 +7,7 @@ import dev.kscope.traffic.history.MessageStore;
 import dev.kscope.traffic.history.PacketExporter;
 import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.AsyncSink;
-import dev.kscope.traffic.output.MessageFormat;
+import dev.kscope.traffic.output.MessagePrinter;
 import dev.kscope.traffic.pcap.CaptureSource;
 import dev.kscope.traffic.ui.TrafficUi;
 import picocli.CommandLine;
@@ -90,9 +90,8 @@ public final class TrafficCommand implements Runnable {
 
     @Override
     public void run() {
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
-        }
+        var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
+        var printer = MessagePrinter.of(output, out);
         boolean capturing = read == null;
         if (capturing && !podFlags.any() && interfaces.isEmpty()) {
             throw new KscopeException("nothing to analyze: give pods (-p POD, -l SELECTOR, -A), host interfaces (-i IFACE), "
@@ -103,8 +102,6 @@ public final class TrafficCommand implements Runnable {
         }
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
-        var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
-        var json = web == null && output.equals("json") ? new MessageFormat.JsonLines(out) : null;
         if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
 
         var shown = new long[1];
@@ -117,25 +114,20 @@ public final class TrafficCommand implements Runnable {
             if (messageFilter != null && !messageFilter.test(m)) return;
             shown[0]++;
             if (web != null) web.accept(m);
-            else if (json != null) json.write(m);
-            else out.println(MessageFormat.tableRow(m));
-            if (live) {
-                if (json != null) json.flush();
-                out.flush();
-            }
+            else printer.print(m);
+            if (live) printer.flush();
         };
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
         try (var capture = capturing ? LiveCapture.start(targets()) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(podFlags.runtime.options());
              var output = live ? null : new AsyncSink(sink::accept, 4096)) {
             var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
-            if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);
-            if (live) out.flush(); // the header says it: capturing (or reading) from now on
+            if (web == null) printer.header();
+            if (live) printer.flush(); // the header says it: capturing (or reading) from now on
             long t0 = System.nanoTime();
             analyzer.run(source);
             if (output != null) output.close();
-            if (json != null && shown[0] > 0) json.close();
-            out.flush();
+            printer.close();
             double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             var s = analyzer.stats();
             var tcp = analyzer.tcpStats();
@@ -211,27 +203,19 @@ public final class TrafficCommand implements Runnable {
 
         @Override
         public void run() {
-            if (!output.equals("table") && !output.equals("json")) {
-                throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
-            }
+            var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
+            var printer = MessagePrinter.of(output, out);
             if (!java.nio.file.Files.exists(db)) {
                 throw new KscopeException("no message history at " + db + " (store some with: kscope traffic -r FILE.pcap --db " + db + ")");
             }
             var messageFilter = filter == null ? null : MessageFilter.compile(filter);
             long from = since == null ? Long.MIN_VALUE
                     : java.time.Instant.now().minus(duration(since, "--since")).toEpochMilli() * 1_000_000L;
-            var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
             try (var store = new MessageStore(db, null, 0)) {
                 var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
-                if (output.equals("table")) {
-                    out.println(MessageFormat.TABLE_HEADER);
-                    for (var s : matches) out.println(MessageFormat.tableRow(s.message()));
-                } else if (!matches.isEmpty()) {
-                    var json = new MessageFormat.JsonLines(out);
-                    for (var s : matches) json.write(s.message());
-                    json.close();
-                }
-                out.flush();
+                printer.header();
+                for (var s : matches) printer.print(s.message());
+                printer.close();
                 if (write != null) {
                     long packets = PacketExporter.export(matches, write);
                     System.err.printf("%d messages; %d packets written to %s%n", matches.size(), packets, write);

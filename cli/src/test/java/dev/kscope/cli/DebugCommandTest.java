@@ -142,7 +142,6 @@ class DebugCommandTest {
                 new Case(List.of("web", "-o", "yaml"), "kscope: -o/--output only works with --dry-run=client (add --dry-run=client to print instead of sending)"),
                 new Case(List.of("web", "--custom", dir.resolve("none.json").toString()), "kscope: cannot read custom profile " + dir.resolve("none.json")),
                 new Case(List.of("deploy/web"), "kscope: cannot debug 'deploy' objects (debug a pod with POD or pod/POD, a node with node/NODE)"),
-                new Case(List.of("web", "--timeout", "soon"), "kscope: invalid --timeout 'soon' (write e.g. 30s, 2m or 1h)"),
                 new Case(List.of("web", "--context", "down", "-i"), "kscope: cannot get pod web in namespace shop: the API server at https://127.0.0.1:20998/ is unreachable ("));
         for (var c : cases) {
             err.reset();
@@ -154,6 +153,19 @@ class DebugCommandTest {
             assertThat(err().lines().count()).isEqualTo(1);
         }
         assertThat(client.pods().inNamespace("shop").list().getItems()).extracting(p -> p.getMetadata().getName()).containsExactly("web");
+    }
+
+    @Test
+    void timeoutTakesTheDurationsOfEveryOtherFlag() {
+        for (var bad : List.of("soon", "-PT1S", "P1X")) {
+            err.reset();
+            assertThat(Kscope.execute("debug", "web", "--timeout", bad, "--kubeconfig", kubeconfig.toString())).as(bad).isEqualTo(2);
+            assertThat(err()).as(bad).startsWith("kscope: invalid duration '" + bad + "' for --timeout (use e.g. 10s, 500ms, 1m30s, 2h, 7d")
+                    .hasLineCount(1);
+        }
+        assertThat(dev.kscope.core.Units.duration("1m30s", "--timeout")).hasSeconds(90);
+        assertThat(dev.kscope.core.Units.duration("PT2M", "--timeout")).hasMinutes(2);
+        assertThat(dev.kscope.core.Units.duration("0", "--timeout")).isZero();
     }
 
     @Test

@@ -148,6 +148,8 @@ class TrafficCommandTest {
         assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "json").out().lines()).hasSize(6);
         assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10m", "-o", "json").out()).isEmpty();
 
+        assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "yaml").err())
+                .isEqualTo("kscope: unknown output format 'yaml' (use -o table or -o json)\n");
         assertThat(kscope("traffic", "query", "--db", dir.resolve("none.duckdb").toString()).err())
                 .startsWith("kscope: no message history at");
         assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10 minutes").err())

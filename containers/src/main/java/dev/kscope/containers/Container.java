@@ -1,5 +1,7 @@
 package dev.kscope.containers;
 
+import dev.kscope.core.event.ContainerInfo;
+
 import java.util.Map;
 
 /**
@@ -42,6 +44,16 @@ public record Container(String runtime, String id, String name, String image, St
     /** The first 12 characters of the ID, as docker/crictl print it. */
     public String shortId() {
         return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+
+    /** What events carry about their container (unknown fields are null). */
+    public ContainerInfo info() {
+        return new ContainerInfo(runtime, id, blankToNull(name), blankToNull(image), blankToNull(namespace), blankToNull(podName),
+                blankToNull(podUid), labels, owner == null ? null : owner.toString(), blankToNull(node));
+    }
+
+    private static String blankToNull(String s) {
+        return s.isEmpty() ? null : s;
     }
 
     public Container withProcess(int pid, long mntns, long netns, String cgroupPath) {

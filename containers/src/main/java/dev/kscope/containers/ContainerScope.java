@@ -98,19 +98,10 @@ public final class ContainerScope implements ContainerLookup, ContainerListener 
         var container = known.get();
         var cached = byMntns.get(mntns);
         if (cached == null || cached.container() != container) {
-            cached = new Cached(container, info(container));
+            cached = new Cached(container, container.info());
             byMntns.put(mntns, cached);
         }
         return cached;
     }
 
-    static ContainerInfo info(Container c) {
-        return new ContainerInfo(c.runtime(), c.id(), blankToNull(c.name()), blankToNull(c.image()), blankToNull(c.namespace()),
-                blankToNull(c.podName()), blankToNull(c.podUid()), c.labels(), c.owner() == null ? null : c.owner().toString(),
-                blankToNull(c.node()));
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
-    }
 }

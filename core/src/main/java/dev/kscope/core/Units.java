@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Parses durations ("1m30s", "500ms", "7d", "10" = seconds) and sizes ("16M", "64K", "2GB", "4096") as users type them. */
+/**
+ * Parses durations ("1m30s", "500ms", "7d", "10" = seconds, or ISO-8601 "PT2M") and sizes ("16M", "64K", "2GB", "4096")
+ * as users type them.
+ */
 public final class Units {
     private Units() {}
 
@@ -13,6 +16,7 @@ public final class Units {
     public static Duration duration(String text, String flag) {
         var t = text.trim().toLowerCase(Locale.ROOT);
         if (t.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(t));
+        if (t.startsWith("p")) return iso(text, flag);
         var m = DURATION_PART.matcher(t);
         long nanos = 0;
         int at = 0;
@@ -33,6 +37,16 @@ public final class Units {
             throw new KscopeException("invalid duration '" + text + "' for " + flag + " (use e.g. 10s, 500ms, 1m30s, 2h, 7d)", null, 2);
         }
         return Duration.ofNanos(nanos);
+    }
+
+    private static Duration iso(String text, String flag) {
+        try {
+            var d = Duration.parse(text.trim());
+            if (!d.isNegative()) return d;
+        } catch (java.time.format.DateTimeParseException e) {
+            // the one-line error below says what to write instead
+        }
+        throw new KscopeException("invalid duration '" + text + "' for " + flag + " (use e.g. 10s, 500ms, 1m30s, 2h, 7d or ISO-8601 PT2M)", null, 2);
     }
 
     public static long size(String text, String flag) {

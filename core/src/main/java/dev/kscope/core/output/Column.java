@@ -24,6 +24,10 @@ public record Column<E>(String name, int width, Align align, Visibility visibili
         return new Column<>(name, width, align, visibility, value, text);
     }
 
+    public Column<E> withVisibility(Visibility visibility) {
+        return new Column<>(name, width, align, visibility, value, text);
+    }
+
     public String textOf(E event) {
         if (text != null) return text.apply(event);
         var v = value.apply(event);

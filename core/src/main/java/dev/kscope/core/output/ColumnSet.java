@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** All columns a gadget's events have, in display order. */
@@ -64,5 +66,78 @@ public record ColumnSet<E>(List<Column<E>> all) {
         if (chosen.isEmpty()) throw new KscopeException("no columns left after '" + spec + "'", null, 2);
         chosen.sort(java.util.Comparator.comparingInt(all::indexOf)); // edits keep the gadget's column order
         return chosen;
+    }
+
+    /**
+     * Resolves kubectl's {@code -o custom-columns=POD:.k8s.pod,APP:.k8s.labels.app,ARG0:.args[0]}: each item is a
+     * header and a path into the JSON form of an event (a column's key, then map keys or list indexes inside its
+     * value). An item without ':' is a column name, as after {@code -o columns=}.
+     */
+    public List<Column<E>> custom(String spec) {
+        var items = List.of(spec.split(","));
+        if (spec.isBlank() || items.stream().anyMatch(String::isBlank)) {
+            throw new KscopeException("empty column in '" + spec + "' (e.g. -o custom-columns=POD:.k8s.pod,PID:.pid)", null, 2);
+        }
+        var chosen = new ArrayList<Column<E>>();
+        for (var item : items) {
+            int colon = item.indexOf(':');
+            if (colon < 0) {
+                chosen.add(byName(item));
+                continue;
+            }
+            var header = item.substring(0, colon).trim();
+            var path = item.substring(colon + 1).trim();
+            if (header.isEmpty() || !path.startsWith(".")) {
+                throw new KscopeException("invalid custom column '" + item.trim() + "' (write HEADER:.path, e.g. -o custom-columns=POD:.k8s.pod,PID:.pid)", null, 2);
+            }
+            chosen.add(byPath(header, path));
+        }
+        return chosen;
+    }
+
+    private static final Pattern PATH_STEP = Pattern.compile("\\.([^.\\[\\]]+)|\\[(\\d+)]");
+
+    private Column<E> byPath(String header, String path) {
+        var steps = new ArrayList<String>();
+        var m = PATH_STEP.matcher(path);
+        int at = 0;
+        while (m.find() && m.start() == at) {
+            steps.add(m.group(1) != null ? m.group(1) : m.group(2));
+            at = m.end();
+        }
+        if (at != path.length()) {
+            throw new KscopeException("invalid path '" + path + "' in -o custom-columns (write e.g. .k8s.pod, .k8s.labels.app or .args[0])", null, 2);
+        }
+        // the column whose key (dots and all) starts the path, the longest if several do
+        Column<E> column = null;
+        int used = 0;
+        for (var c : all) {
+            var keySteps = c.key().split("\\.");
+            if (keySteps.length > used && keySteps.length <= steps.size()
+                    && String.join(".", steps.subList(0, keySteps.length)).toLowerCase(Locale.ROOT).equals(c.key())) {
+                column = c;
+                used = keySteps.length;
+            }
+        }
+        if (column == null) {
+            throw new KscopeException("unknown field '" + path + "' in -o custom-columns (available: "
+                    + String.join(",", all.stream().map(c -> "." + c.key()).toList()) + ")", null, 2);
+        }
+        int width = Math.max(column.width(), header.length());
+        if (used == steps.size()) return new Column<>(header, width, column.align(), Column.Visibility.DEFAULT, column.value(), column.text());
+        var inside = List.copyOf(steps.subList(used, steps.size()));
+        var value = column.value();
+        return Column.of(header, width, Column.Align.LEFT, Column.Visibility.DEFAULT, (E e) -> dig(value.apply(e), inside));
+    }
+
+    private static Object dig(Object value, List<String> steps) {
+        for (var step : steps) {
+            value = switch (value) {
+                case Map<?, ?> map -> map.get(step);
+                case List<?> list when step.matches("\\d+") && Integer.parseInt(step) < list.size() -> list.get(Integer.parseInt(step));
+                case null, default -> null;
+            };
+        }
+        return value;
     }
 }

@@ -4,6 +4,7 @@ import dev.kscope.core.event.ContainerEvent;
 import dev.kscope.core.event.ContainerInfo;
 
 import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /** The columns every container-aware gadget gets from the enrichment stage, defined once. */
@@ -23,9 +24,19 @@ public final class ContainerColumns {
                 col("K8S.CONTAINER", 16, dflt, ContainerInfo::containerName),
                 col("K8S.OWNER", 24, Column.Visibility.HIDDEN, ContainerInfo::owner),
                 col("K8S.PODUID", 36, Column.Visibility.HIDDEN, ContainerInfo::podUid),
+                ContainerColumns.<E>col("K8S.LABELS", 24, Column.Visibility.HIDDEN, c -> c.podLabels().isEmpty() ? null : new TreeMap<>(c.podLabels()))
+                        .withText(e -> labelsText(e.container())),
                 col("RUNTIME.NAME", 10, Column.Visibility.HIDDEN, ContainerInfo::runtime),
                 ContainerColumns.<E>col("RUNTIME.CONTAINERID", 13, wide, ContainerInfo::containerId).withText(e -> shortId(e.container())),
                 col("RUNTIME.IMAGE", 24, Column.Visibility.HIDDEN, ContainerInfo::image));
+    }
+
+    /** As kubectl's selectors write them: app=web,tier=db. */
+    private static String labelsText(ContainerInfo c) {
+        if (c == null) return "";
+        var text = new StringBuilder();
+        new TreeMap<>(c.podLabels()).forEach((k, v) -> text.append(text.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        return text.toString();
     }
 
     private static String shortId(ContainerInfo c) {

@@ -2,17 +2,18 @@ package dev.kscope.core.output;
 
 import dev.kscope.core.KscopeException;
 
-import java.util.List;
-
-/** What {@code -o} asked for: a table (default, wide or chosen columns), JSON lines or YAML documents. */
+/** What {@code -o} asked for: a table (default, wide, chosen or custom columns), JSON lines or YAML documents. */
 public sealed interface OutputFormat {
     record Table(boolean wide, String columns) implements OutputFormat {}
+
+    /** kubectl's -o custom-columns=HEADER:.path,… (see {@link ColumnSet#custom}). */
+    record CustomColumns(String spec) implements OutputFormat {}
 
     record Json() implements OutputFormat {}
 
     record Yaml() implements OutputFormat {}
 
-    String HELP = "columns (default), wide, json, yaml, or columns=NAME,… / columns=+NAME,-NAME";
+    String HELP = "columns (default), wide, json, yaml, or columns=NAME,… / columns=+NAME,-NAME / custom-columns=HEADER:.path,…";
 
     static OutputFormat parse(String value) {
         var v = value == null ? "" : value.trim();
@@ -21,7 +22,7 @@ public sealed interface OutputFormat {
         if (v.equals("json")) return new Json();
         if (v.equals("yaml")) return new Yaml();
         if (v.startsWith("columns=")) return new Table(false, v.substring("columns=".length()));
-        if (v.startsWith("custom-columns=")) return new Table(false, v.substring("custom-columns=".length()));
+        if (v.startsWith("custom-columns=")) return new CustomColumns(v.substring("custom-columns=".length()));
         throw new KscopeException("unknown output format '" + value + "' (use -o " + HELP + ")", null, 2);
     }
 
@@ -30,12 +31,9 @@ public sealed interface OutputFormat {
         return switch (this) {
             case Table t -> new TablePrinter<>(t.columns() != null ? columns.select(t.columns()) : t.wide() ? columns.wide() : columns.defaults(),
                     out, t.wide() ? 0 : terminalWidth);
+            case CustomColumns c -> new TablePrinter<>(columns.custom(c.spec()), out, terminalWidth);
             case Json j -> new JsonPrinter<>(columns.all(), out, false);
             case Yaml y -> new JsonPrinter<>(columns.all(), out, true);
         };
-    }
-
-    static List<String> names() {
-        return List.of("columns", "wide", "json", "yaml", "columns=");
     }
 }

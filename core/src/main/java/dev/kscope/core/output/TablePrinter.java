@@ -8,7 +8,7 @@ import java.util.List;
  * the rest of the terminal (cut with "…" when stdout is a terminal of known width; never cut when piped or wide).
  */
 public final class TablePrinter<E> implements EventPrinter<E> {
-    private final List<Column<E>> columns;
+    private List<Column<E>> columns;
     private final PrintStream out;
     private final int terminalWidth;
     private final StringBuilder line = new StringBuilder(256);
@@ -20,6 +20,16 @@ public final class TablePrinter<E> implements EventPrinter<E> {
         this.terminalWidth = terminalWidth;
     }
 
+    /**
+     * For a list known up front (like kubectl get): every column as wide as its header or its widest cell in these
+     * rows, left-aligned and three spaces apart. Call before printing.
+     */
+    public void fitTo(List<? extends E> rows) {
+        columns = columns.stream().map(c -> new Column<>(c.name(), 2 + Math.max(c.name().length(),
+                rows.stream().mapToInt(r -> sanitize(c.textOf(r)).length()).max().orElse(0)), Column.Align.LEFT, c.visibility(), c.value(), c.text())).toList();
+    }
+
+    @Override
     public void header() {
         if (headerDone) return;
         headerDone = true;

@@ -27,29 +27,26 @@ public sealed interface DebugPlan {
         }
     }
 
-    /** A copy of {@code original} to create; with {@code replace}, the original is deleted once the copy runs. */
-    record Copy(Pod pod, String containerName, Pod original, boolean replace, List<String> notices) implements DebugPlan {
+    /** A plan that creates a pod: its namespace and name are the new pod's. */
+    sealed interface NewPod extends DebugPlan {
+        Pod pod();
+
         @Override
-        public String namespace() {
-            return pod.getMetadata().getNamespace();
+        default String namespace() {
+            return pod().getMetadata().getNamespace();
         }
 
         @Override
-        public String podName() {
-            return pod.getMetadata().getName();
+        default String podName() {
+            return pod().getMetadata().getName();
         }
     }
 
-    /** A pod to create on a node, in the node's namespaces. */
-    record Node(Pod pod, String containerName, String nodeName, List<String> notices) implements DebugPlan {
-        @Override
-        public String namespace() {
-            return pod.getMetadata().getNamespace();
-        }
+    /** A copy of {@code original} to create; with {@code replace}, the original is deleted once the copy runs. */
+    record Copy(Pod pod, String containerName, Pod original, boolean replace, List<String> notices) implements NewPod {
+    }
 
-        @Override
-        public String podName() {
-            return pod.getMetadata().getName();
-        }
+    /** A pod to create on a node, in the node's namespaces. */
+    record Node(Pod pod, String containerName, String nodeName, List<String> notices) implements NewPod {
     }
 }

@@ -66,15 +66,7 @@ public final class DebugPlanner {
         }
         var name = debugContainerName(pod);
 
-        var debug = new Container();
-        debug.setName(name);
-        debug.setEnv(envVars());
-        debug.setImage(o.debugImage());
-        debug.setImagePullPolicy(emptyToNull(o.imagePullPolicy));
-        debug.setStdin(o.stdin);
-        debug.setTerminationMessagePolicy("File");
-        debug.setTty(o.tty);
-        setCommand(debug);
+        var debug = newDebugContainer(name);
 
         // Profiles work on a pod's containers; the ephemeral one rides along as a regular container of a scratch copy.
         var scratch = Serialization.clone(pod);
@@ -162,15 +154,7 @@ public final class DebugPlanner {
         var pn = "node-debugger-" + node.getMetadata().getName() + "-" + nameSuffix.get();
         if (!o.quiet) notices.add("Creating debugging pod " + pn + " with container " + cn + " on node " + node.getMetadata().getName() + ".");
 
-        var c = new Container();
-        c.setName(cn);
-        c.setEnv(envVars());
-        c.setImage(o.debugImage());
-        c.setImagePullPolicy(emptyToNull(o.imagePullPolicy));
-        c.setStdin(o.stdin);
-        c.setTerminationMessagePolicy("File");
-        c.setTty(o.tty);
-        setCommand(c);
+        var c = newDebugContainer(cn);
 
         var p = new Pod();
         var meta = new ObjectMeta();
@@ -202,6 +186,20 @@ public final class DebugPlanner {
         } while (taken.contains(cn));
         if (!o.quiet) notices.add("Defaulting debug container name to " + cn + ".");
         return cn;
+    }
+
+    /** The debug container as the flags describe it (ephemeral or on a node; a pod copy edits one in place). */
+    private Container newDebugContainer(String name) {
+        var c = new Container();
+        c.setName(name);
+        c.setEnv(envVars());
+        c.setImage(o.debugImage());
+        c.setImagePullPolicy(emptyToNull(o.imagePullPolicy));
+        c.setStdin(o.stdin);
+        c.setTerminationMessagePolicy("File");
+        c.setTty(o.tty);
+        setCommand(c);
+        return c;
     }
 
     private void setCommand(Container c) {

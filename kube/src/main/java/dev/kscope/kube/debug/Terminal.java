@@ -1,5 +1,7 @@
 package dev.kscope.kube.debug;
 
+import dev.kscope.core.TerminalSize;
+
 import java.io.File;
 import java.io.IOException;
 import java.util.Optional;
@@ -8,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The user's terminal: raw mode for a TTY session (so Ctrl-C, Ctrl-Z and arrows reach the container
  * instead of kscope) and window size changes. The JDK has no termios API; stty on /dev/tty is what
- * every JVM terminal program falls back to.
+ * every JVM terminal program falls back to for raw mode. The size comes from {@link TerminalSize}.
  */
 public interface Terminal {
     /** Columns and rows, if known. */
@@ -44,15 +46,7 @@ public interface Terminal {
         return new Terminal() {
             @Override
             public Optional<int[]> size() {
-                var out = stty("size");
-                if (out == null) return Optional.empty();
-                var parts = out.trim().split("\\s+");
-                if (parts.length != 2) return Optional.empty();
-                try {
-                    return Optional.of(new int[]{Integer.parseInt(parts[1]), Integer.parseInt(parts[0])});
-                } catch (NumberFormatException e) {
-                    return Optional.empty();
-                }
+                return TerminalSize.of(1).map(s -> new int[]{s.columns(), s.rows()});
             }
 
             @Override

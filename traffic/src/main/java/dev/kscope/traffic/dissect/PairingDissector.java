@@ -38,7 +38,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         this.conversation = conversation;
     }
 
-    /** Decodes what it can from {@code in}; returns false when it needs more bytes. */
+    /** Decodes what it can from {@code in} (never empty); returns false when it needs more bytes. */
     protected abstract boolean decode(boolean fromClient, ByteCumulator in, long ts);
 
     /** Ends the part being decoded in this direction with {@code problem} (if one was started) and resets. */
@@ -64,7 +64,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         return pending.peekFirst();
     }
 
-    protected final void requestDone(Q request) {
+    private void requestDone(Q request) {
         if (pending.size() >= MAX_PENDING) {
             var old = pending.pollFirst();
             old.problem("no response");
@@ -73,8 +73,31 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         pending.addLast(request);
     }
 
-    protected final void responseDone(R response) {
+    private void responseDone(R response) {
         emit(pending.pollFirst(), response);
+    }
+
+    /** A request (from the client) or a response ended at {@code ts}: queue or pair it. */
+    @SuppressWarnings("unchecked")
+    protected final void done(boolean fromClient, Part part, long ts) {
+        part.endNanos = ts;
+        if (fromClient) requestDone((Q) part);
+        else responseDone((R) part);
+    }
+
+    /** The message's problem: the request's, else the response's, else "request not captured" when there was none. */
+    protected static String problem(Part request, Part response) {
+        if (request != null && request.problem != null) return request.problem;
+        if (response != null && response.problem != null) return response.problem;
+        return request == null ? "request not captured" : null;
+    }
+
+    /** For {@link #findStart} in line-based protocols: the first line start (offset 0 or after a LF) that {@code startsHere} accepts, or -1. */
+    protected static int lineStart(ByteCumulator in, java.util.function.IntPredicate startsHere) {
+        for (int i = 0, n = in.readable(); i < n; i++) {
+            if ((i == 0 || in.get(i - 1) == '\n') && startsHere.test(i)) return i;
+        }
+        return -1;
     }
 
     /** The stream stops being this protocol (e.g. after an HTTP upgrade): ignore the rest. */
@@ -93,7 +116,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         if (stopped) return;
         var in = fromClient ? fromClientBytes : fromServerBytes;
         in.append(data);
-        while (!stopped) {
+        while (!stopped && in.readable() > 0) {
             if (fromClient ? resyncClient : resyncServer) {
                 int at = findStart(fromClient, in);
                 if (at < 0) {

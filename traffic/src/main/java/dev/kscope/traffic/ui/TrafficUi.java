@@ -35,11 +35,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * GET /                         the page
- * GET /api/messages?filter=CEL&limit=N  newest N (1000) messages, newest last; 400 {"error": ...} on a bad filter
+ * GET /api/messages?filter=CEL&limit=N  newest N (1000) messages, newest last
  * GET /api/messages/ID          one message
  * GET /api/stream?filter=CEL&since=ID  messages after ID (the client's last), then new ones as they come (SSE)
  * GET /api/map?filter=CEL       service map: nodes and edges with calls, rate, error rate, latency
  * </pre>
+ * A bad filter, limit or since is answered with 400 {"error": "..."}.
  */
 public final class TrafficUi implements MessageSink, AutoCloseable {
     private final HttpServer server;
@@ -95,9 +96,36 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         }
     }
 
-    private MessageFilter filter(HttpExchange ex) {
-        var f = query(ex).get("filter");
-        return f == null || f.isBlank() ? null : MessageFilter.compile(f);
+    /** The query parameters the API's handlers share, parsed in one place. */
+    private record Query(MessageFilter filter, int limit, long since) {
+        boolean matches(Message m) {
+            return filter == null || filter.test(m);
+        }
+    }
+
+    /** Parses the query, or answers 400 naming the bad parameter and returns null. */
+    private static Query query(HttpExchange ex) throws IOException {
+        var params = params(ex);
+        try {
+            var f = params.get("filter");
+            return new Query(f == null || f.isBlank() ? null : MessageFilter.compile(f),
+                    (int) number(params, "limit", 1000, 1, Integer.MAX_VALUE), number(params, "since", -1, -1, Long.MAX_VALUE));
+        } catch (KscopeException e) {
+            send(ex, 400, "application/json", "{\"error\":" + quote(e.getMessage()) + "}");
+            return null;
+        }
+    }
+
+    private static long number(Map<String, String> params, String name, long absent, long min, long max) {
+        var v = params.get(name);
+        if (v == null || v.isBlank()) return absent;
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new KscopeException("invalid " + name + " '" + v + "' (use a whole number from " + min + ")");
     }
 
     private void messages(HttpExchange ex) throws IOException {
@@ -119,23 +147,12 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
             send(ex, 404, "application/json", "{\"error\":\"no message " + id + " (older ones are dropped)\"}");
             return;
         }
-        MessageFilter filter;
-        try {
-            filter = filter(ex);
-        } catch (KscopeException e) {
-            send(ex, 400, "application/json", "{\"error\":" + quote(e.getMessage()) + "}");
-            return;
-        }
-        int limit;
-        try {
-            limit = Integer.parseInt(query(ex).getOrDefault("limit", "1000"));
-        } catch (NumberFormatException e) {
-            limit = 1000;
-        }
+        var query = query(ex);
+        if (query == null) return;
         var matching = new ArrayList<Message>();
-        for (var m : snapshot()) if (filter == null || filter.test(m)) matching.add(m);
+        for (var m : snapshot()) if (query.matches(m)) matching.add(m);
         var sb = new StringBuilder("[");
-        for (var m : matching.subList(Math.max(0, matching.size() - limit), matching.size())) {
+        for (var m : matching.subList(Math.max(0, matching.size() - query.limit()), matching.size())) {
             if (sb.length() > 1) sb.append(',');
             sb.append(MessageFormat.json(m));
         }
@@ -143,19 +160,8 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
     }
 
     private void stream(HttpExchange ex) throws IOException {
-        MessageFilter filter;
-        try {
-            filter = filter(ex);
-        } catch (KscopeException e) {
-            send(ex, 400, "application/json", "{\"error\":" + quote(e.getMessage()) + "}");
-            return;
-        }
-        long since;
-        try {
-            since = Long.parseLong(query(ex).getOrDefault("since", "-1"));
-        } catch (NumberFormatException e) {
-            since = -1;
-        }
+        var query = query(ex);
+        if (query == null) return;
         var queue = new ArrayBlockingQueue<Message>(10_000);
         subscribers.add(queue); // before the backlog: nothing falls between the page's first load and the stream
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
@@ -163,9 +169,9 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         ex.sendResponseHeaders(200, 0);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
-            if (since >= 0) {
+            if (query.since() >= 0) {
                 for (var m : snapshot()) {
-                    if (m.id() > since && (filter == null || filter.test(m))) {
+                    if (m.id() > query.since() && query.matches(m)) {
                         out.write(("data: " + MessageFormat.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
                     }
                 }
@@ -175,7 +181,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
                 var m = queue.poll(15, TimeUnit.SECONDS);
                 if (m == null) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8)); // also notices a gone client
-                } else if (filter == null || filter.test(m)) {
+                } else if (query.matches(m)) {
                     out.write(("data: " + MessageFormat.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
                 }
                 out.flush();
@@ -189,13 +195,8 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
 
     /** Nodes are pods (or addresses); an edge is client node -> server endpoint per protocol. */
     private void map(HttpExchange ex) throws IOException {
-        MessageFilter filter;
-        try {
-            filter = filter(ex);
-        } catch (KscopeException e) {
-            send(ex, 400, "application/json", "{\"error\":" + quote(e.getMessage()) + "}");
-            return;
-        }
+        var query = query(ex);
+        if (query == null) return;
         record Edge(String src, String dst, String proto) {
         }
         final class Stats {
@@ -204,7 +205,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         var edges = new LinkedHashMap<Edge, Stats>();
         var nodes = new LinkedHashMap<String, String>();
         for (var m : snapshot()) {
-            if (filter != null && !filter.test(m)) continue;
+            if (!query.matches(m)) continue;
             var src = node(m.src(), false);
             var dst = node(m.dst(), true);
             nodes.putIfAbsent(src, m.src().namespace() == null ? "" : m.src().namespace());
@@ -251,7 +252,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         return server ? name + ":" + e.port() : name;
     }
 
-    private static Map<String, String> query(HttpExchange ex) {
+    private static Map<String, String> params(HttpExchange ex) {
         var out = new HashMap<String, String>();
         var q = ex.getRequestURI().getRawQuery();
         if (q == null) return out;

@@ -61,6 +61,7 @@ class ExecOutputGoldenTest {
             "yaml, false, 0, yaml",
             "'columns=pid,comm,ret,args', false, 0, chosen",
             "'columns=+tid,-ppid,-time', false, 0, edited",
+            "'custom-columns=POD:.k8s.pod,APP:.k8s.labels.app,PID:.pid,ARG0:.args[0],ARG1:.args[1]', true, 0, custom",
     })
     void matchesGolden(String format, boolean containers, int width, String golden) throws IOException {
         assertThat(render(format, containers, width)).isEqualTo(golden(golden));
@@ -72,6 +73,6 @@ class ExecOutputGoldenTest {
                 .hasMessageStartingWith("unknown column 'bogus' (available: k8s.node,");
         assertThatThrownBy(() -> render("columns=pid,+uid", false, 0)).hasMessageContaining("cannot mix");
         assertThatThrownBy(() -> render("columns=-time,-pid,-ppid,-uid,-comm,-ret,-args", false, 0)).hasMessageContaining("no columns left");
-        assertThatThrownBy(() -> render("xml", false, 0)).hasMessage("unknown output format 'xml' (use -o columns (default), wide, json, yaml, or columns=NAME,… / columns=+NAME,-NAME)");
+        assertThatThrownBy(() -> render("xml", false, 0)).hasMessage("unknown output format 'xml' (use -o columns (default), wide, json, yaml, or columns=NAME,… / columns=+NAME,-NAME / custom-columns=HEADER:.path,…)");
     }
 }

@@ -18,7 +18,6 @@ final class DnsTcpDissector extends PairingDissector<DnsTcpDissector.Part2, DnsT
 
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
-        if (in.readable() == 0) return false;
         if (fromClient && firstByteClient < 0) firstByteClient = ts;
         if (!fromClient && firstByteServer < 0) firstByteServer = ts;
         if (in.readable() < 2) return false;
@@ -26,7 +25,6 @@ final class DnsTcpDissector extends PairingDissector<DnsTcpDissector.Part2, DnsT
         if (in.readable() < 2 + len) return false;
         var p = new Part2();
         p.startNanos = fromClient ? firstByteClient : firstByteServer;
-        p.endNanos = ts;
         p.bytes = 2 + len;
         if (fromClient) firstByteClient = -1;
         else firstByteServer = -1;
@@ -36,8 +34,7 @@ final class DnsTcpDissector extends PairingDissector<DnsTcpDissector.Part2, DnsT
             p.problem = "malformed: " + e.getMessage(); // its length is known: the next message is in place
         }
         in.skip(2 + len);
-        if (fromClient) requestDone(p);
-        else responseDone(p);
+        done(fromClient, p, ts);
         return true;
     }
 
@@ -47,15 +44,10 @@ final class DnsTcpDissector extends PairingDissector<DnsTcpDissector.Part2, DnsT
         if (first < 0 && !problem.startsWith("malformed")) return;
         var p = new Part2();
         p.startNanos = first < 0 ? ts : first;
-        p.endNanos = ts;
         p.problem = problem;
-        if (fromClient) {
-            firstByteClient = -1;
-            requestDone(p);
-        } else {
-            firstByteServer = -1;
-            responseDone(p);
-        }
+        if (fromClient) firstByteClient = -1;
+        else firstByteServer = -1;
+        done(fromClient, p, ts);
     }
 
     @Override
@@ -68,11 +60,9 @@ final class DnsTcpDissector extends PairingDissector<DnsTcpDissector.Part2, DnsT
         var qm = q == null ? null : q.message;
         var rm = r == null ? null : r.message;
         var any = qm != null ? qm : rm;
-        String problem = q != null && q.problem != null ? q.problem : r != null && r.problem != null ? r.problem
-                : q == null ? "request not captured" : null;
         conversation.emit("dns", q != null ? q.startNanos : r.startNanos, latency(q, r), q == null ? 0 : q.bytes,
                 r == null ? 0 : r.bytes, any == null ? "(malformed DNS)" : DnsMessages.summary(qm, rm),
-                rm == null ? "" : DnsMessage.rcodeName(rm.rcode()), rm != null && rm.rcode() != 0, problem,
+                rm == null ? "" : DnsMessage.rcodeName(rm.rcode()), rm != null && rm.rcode() != 0, problem(q, r),
                 any == null ? java.util.Map.of("dns", java.util.Map.of()) : DnsMessages.details(qm, rm));
     }
 }

@@ -70,7 +70,6 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         switch (h.state) {
             case START -> {
                 if (h.firstByteNanos < 0) h.firstByteNanos = ts;
@@ -278,10 +277,8 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
 
     private void finish(boolean fromClient, Half h, long ts) {
         var part = h.part;
-        part.endNanos = ts;
         h.reset();
-        if (fromClient) requestDone((Request) part);
-        else responseDone((Response) part);
+        done(fromClient, part, ts);
     }
 
     @Override
@@ -333,16 +330,11 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
 
     @Override
     protected int findStart(boolean fromClient, ByteCumulator in) {
-        int n = in.readable();
-        for (int i = 0; i < n; i++) {
-            if (i > 0 && in.get(i - 1) != '\n') continue;
-            if (fromClient) {
-                for (var m : Http1.METHOD_PREFIXES) if (in.startsWith(i, m)) return i;
-            } else if (in.startsWith(i, Http1.STATUS_PREFIX)) {
-                return i;
-            }
-        }
-        return -1;
+        if (!fromClient) return lineStart(in, i -> in.startsWith(i, Http1.STATUS_PREFIX));
+        return lineStart(in, i -> {
+            for (var m : Http1.METHOD_PREFIXES) if (in.startsWith(i, m)) return true;
+            return false;
+        });
     }
 
     @Override
@@ -386,10 +378,7 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
             if (body != null) http.put("response_body", body);
             http.put("response_body_size", r.bodyBytes);
         }
-        String problem = q != null && q.problem != null ? q.problem
-                : r != null && r.problem != null ? r.problem
-                : q == null ? "request not captured" : null;
         conversation.emit("http", start, latency(q, r), q == null ? 0 : q.bytes, r == null ? 0 : r.bytes,
-                summary, status, error, problem, Map.of("http", http));
+                summary, status, error, problem(q, r), Map.of("http", http));
     }
 }

@@ -44,7 +44,6 @@ final class KafkaDissector extends PairingDissector<KafkaDissector.Frame, KafkaD
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         if (h.firstByte < 0) h.firstByte = ts;
         if (h.remaining > 0) {
             int n = (int) Math.min(h.remaining, in.readable());
@@ -75,11 +74,9 @@ final class KafkaDissector extends PairingDissector<KafkaDissector.Frame, KafkaD
 
     private void done(boolean fromClient, Half h, long ts) {
         var f = h.frame;
-        f.endNanos = ts;
         h.frame = null;
         h.firstByte = -1;
-        if (fromClient) requestDone(f);
-        else responseDone(f);
+        done(fromClient, f, ts);
     }
 
     private static void request(Frame f, Reader r) {
@@ -247,8 +244,7 @@ final class KafkaDissector extends PairingDissector<KafkaDissector.Frame, KafkaD
         } else {
             summary = "(request not captured)";
         }
-        String problem = q != null && q.problem != null ? q.problem : r != null && r.problem != null ? r.problem
-                : q == null ? "request not captured" : null;
+        String problem = problem(q, r);
         if (problem == null && r != null && q != null && r.correlationId != q.correlationId) {
             problem = "response correlation id " + r.correlationId + " does not match request " + q.correlationId;
         }

@@ -56,7 +56,6 @@ final class PostgresDissector extends PairingDissector<PostgresDissector.Cycle, 
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         if (h.skip > 0) {
             int n = (int) Math.min(h.skip, in.readable());
             in.skip(n);
@@ -186,9 +185,8 @@ final class PostgresDissector extends PairingDissector<PostgresDissector.Cycle, 
     }
 
     private void finishClient(Cycle c, long ts) {
-        c.endNanos = ts;
         client.cycle = null;
-        requestDone(c);
+        done(true, c, ts);
     }
 
     private void serverMessage(int type, ByteCumulator in, int len, Cycle c, long ts) {
@@ -231,9 +229,8 @@ final class PostgresDissector extends PairingDissector<PostgresDissector.Cycle, 
     }
 
     private void finishServer(Cycle c, long ts) {
-        c.endNanos = ts;
         server.cycle = null;
-        responseDone(c);
+        done(false, c, ts);
     }
 
     private static String cut(String s) {
@@ -297,8 +294,7 @@ final class PostgresDissector extends PairingDissector<PostgresDissector.Cycle, 
                 status = r.tags.isEmpty() ? "OK" : r.tags.toString();
             }
         }
-        String problem = q != null && q.problem != null ? q.problem : r != null && r.problem != null ? r.problem
-                : q == null ? "request not captured" : null;
+        String problem = problem(q, r);
         if (q != null && "cancel".equals(q.kind) && r == null) problem = null; // a cancel request gets no answer
         conversation.emit("postgres", q != null ? q.startNanos : r.startNanos, latency(q, r), q == null ? 0 : q.bytes,
                 r == null ? 0 : r.bytes, summary, status, error, problem, Map.of("postgres", pg));

@@ -57,7 +57,6 @@ final class RedisDissector extends PairingDissector<RedisDissector.Value, RedisD
     @Override
     protected boolean decode(boolean fromClient, ByteCumulator in, long ts) {
         var h = fromClient ? client : server;
-        if (in.readable() == 0) return false;
         if (h.value == null) {
             h.value = new Value();
             h.value.startNanos = ts;
@@ -166,10 +165,8 @@ final class RedisDissector extends PairingDissector<RedisDissector.Value, RedisD
 
     private void finish(boolean fromClient, Half h, long ts) {
         var v = h.value;
-        v.endNanos = ts;
         h.reset();
-        if (fromClient) requestDone(v);
-        else responseDone(v);
+        done(fromClient, v, ts);
     }
 
     @Override
@@ -182,13 +179,7 @@ final class RedisDissector extends PairingDissector<RedisDissector.Value, RedisD
 
     @Override
     protected int findStart(boolean fromClient, ByteCumulator in) {
-        int n = in.readable();
-        for (int i = 0; i + 1 < n; i++) {
-            if (i > 0 && in.get(i - 1) != '\n') continue;
-            int t = in.get(i);
-            if (fromClient ? t == '*' : "+-:$*%_#,(!=~>".indexOf(t) >= 0) return i;
-        }
-        return -1;
+        return lineStart(in, i -> fromClient ? in.get(i) == '*' : "+-:$*%_#,(!=~>".indexOf(in.get(i)) >= 0);
     }
 
     @Override
@@ -228,11 +219,9 @@ final class RedisDissector extends PairingDissector<RedisDissector.Value, RedisD
             else if (!r.items.isEmpty()) redis.put("reply", r.items.getFirst().startsWith("ERR:") ? r.items.getFirst().substring(4) : r.items.getFirst());
             if (error) redis.put("error", redis.get("reply"));
         }
-        String problem = q != null && q.problem != null ? q.problem : r != null && r.problem != null ? r.problem
-                : q == null ? "request not captured" : null;
         var details = new LinkedHashMap<String, Object>();
         details.put("redis", redis);
         conversation.emit("redis", q != null ? q.startNanos : r.startNanos, latency(q, r), q == null ? 0 : q.bytes,
-                r == null ? 0 : r.bytes, summary, status, error, problem, details);
+                r == null ? 0 : r.bytes, summary, status, error, problem(q, r), details);
     }
 }

@@ -1,0 +1,62 @@
+package dev.kscope.traffic.output;
+
+import dev.kscope.core.KscopeException;
+import dev.kscope.core.output.EventPrinter;
+import dev.kscope.traffic.message.Message;
+
+import java.io.PrintStream;
+
+/** Messages as {@code -o} asks for them: table rows under a header, or JSON lines (see {@link MessageFormat}). */
+public final class MessagePrinter implements EventPrinter<Message> {
+    private final PrintStream out;
+    private final MessageFormat.JsonLines json;
+    private boolean headerDone, printed;
+
+    private MessagePrinter(PrintStream out, boolean json) {
+        this.out = out;
+        this.json = json ? new MessageFormat.JsonLines(out) : null;
+    }
+
+    /** Fails on an unknown format before anything is read or captured. */
+    public static MessagePrinter of(String format, PrintStream out) {
+        return switch (format) {
+            case "table" -> new MessagePrinter(out, false);
+            case "json" -> new MessagePrinter(out, true);
+            default -> throw new KscopeException("unknown output format '" + format + "' (use -o table or -o json)", null, 2);
+        };
+    }
+
+    /** The table's header (nothing for JSON); {@link #print} writes it if not done yet. */
+    @Override
+    public void header() {
+        if (json != null || headerDone) return;
+        headerDone = true;
+        out.println(MessageFormat.TABLE_HEADER);
+    }
+
+    @Override
+    public void print(Message m) {
+        header();
+        if (json != null) json.write(m);
+        else out.println(MessageFormat.tableRow(m));
+        printed = true;
+    }
+
+    @Override
+    public void lost(long lost, long totalLost) {
+        // the analyzer counts what it could not decode in its summary line
+    }
+
+    @Override
+    public void flush() {
+        if (json != null) json.flush();
+        out.flush();
+    }
+
+    /** Ends the JSON stream (its last line) and flushes. */
+    @Override
+    public void close() {
+        if (json != null && printed) json.close();
+        out.flush();
+    }
+}
