@@ -281,4 +281,32 @@ class KafkaTest {
                         new MetadataResponseData.MetadataResponseTopic().setName("payments").setTopicId(PAYMENTS_ID).setErrorCode(error)
                                 .setPartitions(List.of(new MetadataResponseData.MetadataResponsePartition().setPartitionIndex(0)))).iterator()));
     }
+
+    /** A Fetch response of 200 one-KiB batches: the batches in the first 64 KiB are counted, the rest streams past. */
+    @Test
+    void largeFetchResponseIsCountedAsFarAsItIsRead() {
+        var batches = java.nio.ByteBuffer.allocate(200 * 2048);
+        var value = new byte[1000];
+        for (long offset = 0; offset < 200; offset++) {
+            var b = MemoryRecords.withRecords(offset, Compression.NONE, new SimpleRecord(value));
+            batches.put(b.buffer());
+        }
+        batches.flip();
+        var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
+        short v = 16;
+        t.send(request(ApiKeys.FETCH, v, fetch("payments")));
+        var r = response(ApiKeys.FETCH, v, new FetchResponseData().setResponses(List.of(new FetchResponseData.FetchableTopicResponse()
+                .setTopicId(TOPIC_ID).setPartitions(List.of(new FetchResponseData.PartitionData().setPartitionIndex(0)
+                        .setHighWatermark(200).setRecords(MemoryRecords.readableRecords(batches)))))));
+        for (int at = 0; at < r.length; at += 1448) t.reply(java.util.Arrays.copyOfRange(r, at, Math.min(r.length, at + 1448)));
+        t.send(request(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(List.of())));
+        t.reply(response(ApiKeys.METADATA, (short) 12, new MetadataResponseData()));
+        t.close();
+        var ms = t.analyze(dir);
+        assertThat(ms).extracting(Message::summary).containsExactly("Fetch v16 AAAAAAAAAAAAAAAAAAAAAQ (62 records)", "Metadata v12");
+        assertThat(ms.getFirst().status()).isEqualTo("NONE");
+        assertThat(kafka(ms.getFirst())).containsEntry("note", "only the first 64 KiB of " + (r.length - 4) + " bytes read: counts are partial");
+        assertThat(ms.getFirst().responseBytes()).isEqualTo(r.length);
+        assertThat(ms.get(1).problem()).isNull(); // the stream stayed in step after the large frame
+    }
 }

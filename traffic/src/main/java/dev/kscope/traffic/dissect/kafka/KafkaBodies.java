@@ -37,8 +37,9 @@ final class KafkaBodies {
                 if (v >= 3) r.i32(); // max bytes
                 if (v >= 4) r.i8(); // isolation level
                 if (v >= 7) {
-                    f.sessionId = r.i32();
-                    f.sessionEpoch = r.i32();
+                    int id = r.i32(), epoch = r.i32(); // both or neither, should the frame end between them
+                    f.sessionId = id;
+                    f.sessionEpoch = epoch;
                 }
                 for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
                     topic(f, r, v >= 13);
@@ -108,6 +109,7 @@ final class KafkaBodies {
     /** Reads a response to {@code q}; ids seen next to names are told to {@code names}. */
     static void response(KafkaFrame q, KafkaFrame f, KafkaReader r, TopicNames names) {
         int v = q.apiVersion;
+        f.errorKnown = readsBody(q.apiKey); // errors read before a frame's end (or the parse window's) stand
         switch (q.apiKey) {
             case KafkaApis.PRODUCE -> {
                 for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
@@ -248,13 +250,13 @@ final class KafkaBodies {
                 if (at < 0) return;
                 r.skip(at);
                 f.error(r.i16());
+                f.errorKnown = true;
             }
         }
-        f.errorKnown = true;
     }
 
-    /** Whether the API's request or response lists partitions (that {@link KafkaFrame#partitions} counts). */
-    static boolean countsPartitions(int apiKey) {
+    /** Whether the API's bodies are read field by field (and their partitions counted). */
+    static boolean readsBody(int apiKey) {
         return switch (apiKey) {
             case KafkaApis.PRODUCE, KafkaApis.FETCH, KafkaApis.LIST_OFFSETS, KafkaApis.METADATA, KafkaApis.CREATE_TOPICS -> true;
             default -> false;

@@ -141,7 +141,7 @@ final class KafkaDissector extends PairingDissector<KafkaFrame, KafkaFrame> {
             if (r != null) r.topicIds.stream().filter(id -> !ids.contains(id)).forEach(ids::add);
             if (!ids.isEmpty()) k.put("topic_ids", ids);
             var data = q.apiKey == KafkaApis.FETCH ? r : q; // records go out in Produce requests, come back in Fetch responses
-            if (KafkaBodies.countsPartitions(q.apiKey)) {
+            if (KafkaBodies.readsBody(q.apiKey)) {
                 k.put("partitions", (long) Math.max(q.partitions, r == null ? 0 : r.partitions));
             }
             if (data != null && (q.apiKey == KafkaApis.PRODUCE || q.apiKey == KafkaApis.FETCH)) {
