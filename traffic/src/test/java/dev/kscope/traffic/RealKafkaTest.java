@@ -1,5 +1,6 @@
 package dev.kscope.traffic;
 
+import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.message.Message;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -216,6 +217,9 @@ class RealKafkaTest {
             assertThat((Long) first.get("session_id")).isNotZero();
             assertThat(fetches.subList(1, fetches.size())).extracting(m -> kafka(m).get("records")).containsOnly(0L);
             assertThat(kafka(fetches.getLast())).containsEntry("session_epoch", -1L);
+            // The fields are there for filters (docs/traffic.md's examples).
+            var filter = MessageFilter.compile("kafka.api == \"Fetch\" && kafka.records > 0 && \"" + ORDERS + "\" in kafka.topics");
+            assertThat(ms).filteredOn(filter::test).containsExactly(fetches.getFirst());
 
             // tshark: the same requests (client port, API key, version, correlation id).
             var rows = tshark(pcap, "tcp.srcport", "tcp.dstport", "kafka.api_key", "kafka.api_version", "kafka.correlation_id");
