@@ -309,4 +309,23 @@ class KafkaTest {
         assertThat(ms.getFirst().responseBytes()).isEqualTo(r.length);
         assertThat(ms.get(1).problem()).isNull(); // the stream stayed in step after the large frame
     }
+
+    /** A failed CreateTopics answers with the zero topic id: that names nothing. */
+    @Test
+    void theZeroTopicIdIsNeverNamed() {
+        var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
+        short v = 7;
+        t.send(request(ApiKeys.CREATE_TOPICS, v, new CreateTopicsRequestData().setTopics(new CreateTopicsRequestData.CreatableTopicCollection(
+                List.of(new CreateTopicsRequestData.CreatableTopic().setName("orders").setNumPartitions(1).setReplicationFactor((short) 1)).iterator()))));
+        t.reply(response(ApiKeys.CREATE_TOPICS, v, new CreateTopicsResponseData().setTopics(new CreateTopicsResponseData.CreatableTopicResultCollection(
+                List.of(new CreateTopicsResponseData.CreatableTopicResult().setName("orders").setTopicId(Uuid.ZERO_UUID).setErrorCode((short) 36)
+                        .setNumPartitions(-1).setReplicationFactor((short) -1)).iterator()))));
+        t.send(request(ApiKeys.FETCH, (short) 13, new FetchRequestData().setReplicaId(-1).setSessionEpoch(-1).setTopics(List.of(
+                new FetchRequestData.FetchTopic().setTopicId(Uuid.ZERO_UUID).setPartitions(List.of(new FetchRequestData.FetchPartition()))))));
+        t.reply(response(ApiKeys.FETCH, (short) 13, new FetchResponseData().setErrorCode((short) 100)));
+        t.close();
+        assertThat(t.analyze(dir)).extracting(Message::summary, Message::status).containsExactly(
+                tuple("CreateTopics v7 orders", "TOPIC_ALREADY_EXISTS"),
+                tuple("Fetch v13 AAAAAAAAAAAAAAAAAAAAAA", "UNKNOWN_TOPIC_ID"));
+    }
 }

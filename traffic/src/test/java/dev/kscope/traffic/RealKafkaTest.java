@@ -6,11 +6,13 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -66,8 +68,10 @@ import static org.assertj.core.groups.Tuple.tuple;
  */
 @Tag("root")
 class RealKafkaTest {
-    static final int BROKER_PORT = 26092, CONTROLLER_PORT = 26093;
+    static final int BROKER_PORT = 26092, CONTROLLER_PORT = 26093, PROBE_PORT = 26094;
     static final String BOOTSTRAP = "127.0.0.1:" + BROKER_PORT;
+    /** A second listener, outside the capture, for the test's own readiness checks. */
+    static final String PROBE = "127.0.0.1:" + PROBE_PORT;
     static final String ORDERS = "kfk-orders", PAYMENTS = "kfk-payments", LEGACY = "kfk-legacy";
     static Path dir;
     static KafkaRaftServer broker;
@@ -80,9 +84,10 @@ class RealKafkaTest {
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         props.put("controller.quorum.voters", "1@127.0.0.1:" + CONTROLLER_PORT);
-        props.put("listeners", "PLAINTEXT://" + BOOTSTRAP + ",CONTROLLER://127.0.0.1:" + CONTROLLER_PORT);
+        props.put("listeners", "PLAINTEXT://" + BOOTSTRAP + ",PROBE://" + PROBE + ",CONTROLLER://127.0.0.1:" + CONTROLLER_PORT);
+        props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,PROBE:PLAINTEXT,CONTROLLER:PLAINTEXT");
         props.put("log.dirs", dir.toString());
         props.put("auto.create.topics.enable", "false");
         props.put("offsets.topic.replication.factor", "1");
@@ -97,8 +102,9 @@ class RealKafkaTest {
         broker.startup();
         // Readiness: topics can be created, and an idempotent producer got its producer id and wrote (so the
         // captured producers below meet a broker past its start-up errors, e.g. COORDINATOR_LOAD_IN_PROGRESS).
-        try (var admin = Admin.create(Map.of("bootstrap.servers", BOOTSTRAP))) {
+        try (var admin = Admin.create(Map.of("bootstrap.servers", PROBE))) {
             admin.createTopics(List.of(new NewTopic("kfk-warmup", 1, (short) 1), new NewTopic(LEGACY, 1, (short) 1))).all().get();
+            awaitLeaders(admin, new TopicPartition("kfk-warmup", 0), new TopicPartition(LEGACY, 0));
         }
         try (var p = producer("none", "kfk-warmup")) {
             var sent = p.send(new ProducerRecord<>("kfk-warmup", "ready"));
@@ -114,6 +120,25 @@ class RealKafkaTest {
             broker.awaitShutdown();
         }
         LoopbackCapture.run("rm", "-rf", dir.toString());
+    }
+
+    /**
+     * CreateTopics answers once the controller committed the topics; the broker leads their partitions a
+     * moment later. ListOffsets answers only from the leader.
+     */
+    static void awaitLeaders(Admin admin, TopicPartition... partitions) throws Exception {
+        var latest = new HashMap<TopicPartition, OffsetSpec>();
+        for (var p : partitions) latest.put(p, OffsetSpec.latest());
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try {
+                admin.listOffsets(latest).all().get();
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) throw e;
+                Thread.sleep(50);
+            }
+        }
     }
 
     static KafkaProducer<String, String> producer(String compression, String clientId) {
@@ -146,6 +171,9 @@ class RealKafkaTest {
                 for (var t : List.of(ORDERS, PAYMENTS)) ids.put(t, created.topicId(t).get().toString()); // as kafka-topics.sh prints it
                 assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic(ORDERS, 2, (short) 1))).all().get())
                         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicExistsException.class);
+            }
+            try (var probe = Admin.create(Map.of("bootstrap.servers", PROBE))) {
+                awaitLeaders(probe, new TopicPartition(ORDERS, 0), new TopicPartition(ORDERS, 1), new TopicPartition(PAYMENTS, 0)); // or the first Produce may meet NOT_LEADER_OR_FOLLOWER (and be retried)
             }
             for (var c : List.of("none", "zstd")) {
                 var topic = c.equals("none") ? ORDERS : PAYMENTS;

@@ -10,18 +10,17 @@ import java.util.Map;
  */
 final class TopicNames {
     private static final int MAX = 100_000;
+    /** The zero id: what a response carries for a topic it has no id for (e.g. with an error). */
+    static final String NONE = "AAAAAAAAAAAAAAAAAAAAAA";
     private final Map<String, String> byId = new HashMap<>();
 
     void learn(String id, String name) {
+        if (id.equals(NONE)) return;
         if (byId.size() < MAX || byId.containsKey(id)) byId.put(id, name);
     }
 
     /** The name of {@code id}, or the id itself if no response named it (yet). */
     String name(String id) {
         return byId.getOrDefault(id, id);
-    }
-
-    boolean knows(String id) {
-        return byId.containsKey(id);
     }
 }
