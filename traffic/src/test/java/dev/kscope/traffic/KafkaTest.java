@@ -10,6 +10,16 @@ import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -17,6 +27,7 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -163,9 +174,9 @@ class KafkaTest {
     }
 
     /**
-     * Every version of Produce, Fetch, ListOffsets, Metadata and CreateTopics that kafka-clients speaks, with
-     * two topics, several partitions, plain and gzip record batches and errors; topic ids are named by the
-     * Metadata response that comes first (on another connection).
+     * Every version of the APIs read field by field (and of two whose group is read) that kafka-clients speaks,
+     * with two topics, several partitions, plain and gzip record batches and errors; topic ids are named by
+     * the Metadata response that comes first (on another connection).
      */
     @Test
     void everyVersionOfTheReadApis() {
@@ -175,7 +186,8 @@ class KafkaTest {
         naming.close();
         var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
         var expected = new java.util.ArrayList<org.assertj.core.groups.Tuple>();
-        for (var api : List.of(ApiKeys.PRODUCE, ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.METADATA, ApiKeys.CREATE_TOPICS)) {
+        for (var api : List.of(ApiKeys.PRODUCE, ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.METADATA, ApiKeys.CREATE_TOPICS,
+                ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH, ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP, ApiKeys.HEARTBEAT)) {
             for (short v = api.oldestVersion(); v <= api.latestVersion(); v++) {
                 short error = (short) (v % 2 == 0 ? 0 : 3); // UNKNOWN_TOPIC_OR_PARTITION in odd versions
                 String errorName = error == 0 ? "NONE" : "UNKNOWN_TOPIC_OR_PARTITION";
@@ -232,6 +244,58 @@ class KafkaTest {
                                 new MetadataRequestData.MetadataRequestTopic().setName("orders").setTopicId(v >= 10 ? TOPIC_ID : Uuid.ZERO_UUID)))));
                         t.reply(response(api, v, metadata(error)));
                         expected.add(tuple("Metadata v" + v + " orders,payments", errorName, 3L, null, null));
+                    }
+                    case OFFSET_COMMIT -> {
+                        t.send(request(api, v, new OffsetCommitRequestData().setGroupId("g1").setMemberId("m1").setTopics(List.of(
+                                new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("orders").setTopicId(TOPIC_ID).setPartitions(List.of(
+                                        new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(5)
+                                                .setCommittedMetadata("m"),
+                                        new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(1)))))));
+                        t.reply(response(api, v, new OffsetCommitResponseData().setTopics(List.of(
+                                new OffsetCommitResponseData.OffsetCommitResponseTopic().setName("orders").setTopicId(TOPIC_ID).setPartitions(List.of(
+                                        new OffsetCommitResponseData.OffsetCommitResponsePartition().setPartitionIndex(0),
+                                        new OffsetCommitResponseData.OffsetCommitResponsePartition().setPartitionIndex(1).setErrorCode(error)))))));
+                        expected.add(tuple("OffsetCommit v" + v + " group=g1 orders", errorName, 2L, null, null));
+                    }
+                    case OFFSET_FETCH -> {
+                        var fetchTopics = List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("orders").setTopicId(TOPIC_ID)
+                                .setPartitionIndexes(List.of(0, 1)));
+                        t.send(request(api, v, v <= 7
+                                ? new OffsetFetchRequestData().setGroupId("g1").setTopics(List.of(
+                                        new OffsetFetchRequestData.OffsetFetchRequestTopic().setName("orders").setPartitionIndexes(List.of(0, 1))))
+                                : new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                                        .setGroupId("g1").setTopics(fetchTopics)))));
+                        t.reply(response(api, v, v <= 7
+                                ? new OffsetFetchResponseData().setErrorCode(v >= 2 ? error : 0).setTopics(List.of(
+                                        new OffsetFetchResponseData.OffsetFetchResponseTopic().setName("orders").setPartitions(List.of(
+                                                new OffsetFetchResponseData.OffsetFetchResponsePartition().setPartitionIndex(0).setCommittedOffset(5),
+                                                new OffsetFetchResponseData.OffsetFetchResponsePartition().setPartitionIndex(1).setErrorCode(error)))))
+                                : new OffsetFetchResponseData().setGroups(List.of(new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                                        .setGroupId("g1").setErrorCode(error).setTopics(List.of(
+                                                new OffsetFetchResponseData.OffsetFetchResponseTopics().setName("orders").setTopicId(TOPIC_ID)
+                                                        .setPartitions(List.of(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
+                                                                .setPartitionIndex(0).setCommittedOffset(5)))))))));
+                        expected.add(tuple("OffsetFetch v" + v + " group=g1 orders", errorName, 2L, null, null));
+                    }
+                    case FIND_COORDINATOR -> {
+                        t.send(request(api, v, v <= 3 ? new FindCoordinatorRequestData().setKey("g1")
+                                : new FindCoordinatorRequestData().setCoordinatorKeys(List.of("g1", "g2"))));
+                        t.reply(response(api, v, v <= 3 ? new FindCoordinatorResponseData().setErrorCode(error).setHost("b1")
+                                : new FindCoordinatorResponseData().setCoordinators(List.of(
+                                        new FindCoordinatorResponseData.Coordinator().setKey("g1").setHost("b1"),
+                                        new FindCoordinatorResponseData.Coordinator().setKey("g2").setErrorCode(error)))));
+                        expected.add(tuple("FindCoordinator v" + v + " group=" + (v <= 3 ? "g1" : "g1,g2"), errorName, null, null, null));
+                    }
+                    case JOIN_GROUP -> {
+                        t.send(request(api, v, new JoinGroupRequestData().setGroupId("g1").setSessionTimeoutMs(10_000).setMemberId("")
+                                .setProtocolType("consumer")));
+                        t.reply(response(api, v, new JoinGroupResponseData().setErrorCode(Errors.MEMBER_ID_REQUIRED.code()).setMemberId("m1")));
+                        expected.add(tuple("JoinGroup v" + v + " group=g1", "MEMBER_ID_REQUIRED", null, null, null));
+                    }
+                    case HEARTBEAT -> {
+                        t.send(request(api, v, new HeartbeatRequestData().setGroupId("g1").setGenerationId(1).setMemberId("m1")));
+                        t.reply(response(api, v, new HeartbeatResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code())));
+                        expected.add(tuple("Heartbeat v" + v + " group=g1", "REBALANCE_IN_PROGRESS", null, null, null));
                     }
                     default -> {
                         t.send(request(api, v, new CreateTopicsRequestData().setTimeoutMs(1000).setTopics(

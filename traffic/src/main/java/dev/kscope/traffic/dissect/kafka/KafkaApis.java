@@ -5,7 +5,16 @@ final class KafkaApis {
     private KafkaApis() {
     }
 
-    static final int PRODUCE = 0, FETCH = 1, LIST_OFFSETS = 2, METADATA = 3, API_VERSIONS = 18, CREATE_TOPICS = 19;
+    static final int PRODUCE = 0, FETCH = 1, LIST_OFFSETS = 2, METADATA = 3, OFFSET_COMMIT = 8, OFFSET_FETCH = 9,
+            FIND_COORDINATOR = 10, API_VERSIONS = 18, CREATE_TOPICS = 19;
+
+    /** Whether the API's request starts with the group id (JoinGroup, Heartbeat, LeaveGroup, SyncGroup, the group heartbeats). */
+    static boolean startsWithGroup(int key) {
+        return switch (key) {
+            case 11, 12, 13, 14, 68, 76, 88 -> true;
+            default -> false;
+        };
+    }
 
     private static final String[] NAMES = {"Produce", "Fetch", "ListOffsets", "Metadata", "LeaderAndIsr", "StopReplica",
             "UpdateMetadata", "ControlledShutdown", "OffsetCommit", "OffsetFetch", "FindCoordinator", "JoinGroup", "Heartbeat",
@@ -54,7 +63,6 @@ final class KafkaApis {
     static int errorOffset(int key, int version) {
         return switch (key) {
             case 17, API_VERSIONS, 36 -> 0; // SaslHandshake, ApiVersions, SaslAuthenticate
-            case 10 -> version == 0 ? 0 : version <= 3 ? 4 : -1; // FindCoordinator (v4+: an error per coordinator key)
             case 12, 13, 14, 16 -> version == 0 ? 0 : 4; // Heartbeat, LeaveGroup, SyncGroup, ListGroups
             case 11 -> version <= 1 ? 0 : 4; // JoinGroup
             case 22, 25, 26, 29, 60, 68, 71, 72, 76, 88 -> 4; // InitProducerId, AddOffsetsToTxn, EndTxn, DescribeAcls,

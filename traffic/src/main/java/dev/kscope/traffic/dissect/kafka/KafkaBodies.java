@@ -2,8 +2,10 @@ package dev.kscope.traffic.dissect.kafka;
 
 /**
  * The bodies read field by field, per API and version, after Kafka's message schemas
- * (clients/src/main/resources/common/message/*.json): Produce, Fetch, ListOffsets, Metadata and CreateTopics
- * show topics, partitions, records and errors; Metadata and CreateTopics responses name topic ids.
+ * (clients/src/main/resources/common/message/*.json): Produce, Fetch, ListOffsets, Metadata, OffsetCommit,
+ * OffsetFetch and CreateTopics show topics, partitions, records and errors; Metadata and CreateTopics responses
+ * name topic ids; the group APIs (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+ * OffsetFetch, the group heartbeats) show the group.
  * Tagged fields (e.g. Fetch's ReplicaDirectoryId, v17+) are skipped with the struct's tag buffer.
  */
 final class KafkaBodies {
@@ -101,8 +103,66 @@ final class KafkaBodies {
                     r.tags();
                 }
             }
-            default -> {
+            case KafkaApis.OFFSET_COMMIT -> {
+                f.group(r.string());
+                if (v >= 1) {
+                    r.i32(); // generation id (member epoch)
+                    r.string(); // member id
+                }
+                if (v >= 7) r.nullableString(); // group instance id
+                if (v >= 2 && v <= 4) r.i64(); // retention time
+                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
+                    topic(f, r, v >= 10);
+                    int parts = r.arrayLength();
+                    f.partitions += parts;
+                    for (int p = 0; p < parts; p++) {
+                        r.i32(); // partition
+                        r.i64(); // committed offset
+                        if (v >= 6) r.i32(); // committed leader epoch
+                        if (v == 1) r.i64(); // commit timestamp
+                        r.nullableString(); // metadata
+                        r.tags();
+                    }
+                    r.tags();
+                }
             }
+            case KafkaApis.OFFSET_FETCH -> {
+                if (v <= 7) {
+                    f.group(r.string());
+                    offsetFetchTopics(f, r, false);
+                } else {
+                    for (int g = 0, groups = r.arrayLength(); g < groups; g++) {
+                        f.group(r.string());
+                        if (v >= 9) {
+                            r.nullableString(); // member id
+                            r.i32(); // member epoch
+                        }
+                        offsetFetchTopics(f, r, v >= 10);
+                        r.tags();
+                    }
+                }
+            }
+            case KafkaApis.FIND_COORDINATOR -> {
+                if (v <= 3) {
+                    var key = r.string();
+                    if (v == 0 || r.i8() == 0) f.group(key); // key type 0: a group (1: a transactional id)
+                } else if (r.i8() == 0) {
+                    for (int k = 0, keys = r.arrayLength(); k < keys; k++) f.group(r.string());
+                }
+            }
+            default -> {
+                if (KafkaApis.startsWithGroup(f.apiKey)) f.group(r.string());
+            }
+        }
+    }
+
+    private static void offsetFetchTopics(KafkaFrame f, KafkaReader r, boolean byId) {
+        for (int t = 0, topics = r.arrayLength(); t < topics; t++) { // null: all the group's topics
+            topic(f, r, byId);
+            int parts = r.arrayLength();
+            f.partitions += parts;
+            r.skip(parts * 4);
+            r.tags();
         }
     }
 
@@ -245,6 +305,49 @@ final class KafkaBodies {
                     r.tags();
                 }
             }
+            case KafkaApis.OFFSET_COMMIT -> {
+                if (v >= 3) r.i32(); // throttle
+                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
+                    topic(f, r, v >= 10);
+                    int parts = r.arrayLength();
+                    f.partitions += parts;
+                    for (int p = 0; p < parts; p++) {
+                        r.i32(); // partition
+                        f.error(r.i16());
+                        r.tags();
+                    }
+                    r.tags();
+                }
+            }
+            case KafkaApis.OFFSET_FETCH -> {
+                if (v >= 3) r.i32(); // throttle
+                if (v <= 7) {
+                    committedOffsets(f, r, v, false);
+                    if (v >= 2) f.error(r.i16());
+                } else {
+                    for (int g = 0, groups = r.arrayLength(); g < groups; g++) {
+                        f.group(r.string());
+                        committedOffsets(f, r, v, v >= 10);
+                        f.error(r.i16());
+                        r.tags();
+                    }
+                }
+            }
+            case KafkaApis.FIND_COORDINATOR -> {
+                if (v >= 1) r.i32(); // throttle
+                if (v <= 3) f.error(r.i16());
+                else {
+                    for (int c = 0, n = r.arrayLength(); c < n; c++) {
+                        r.string(); // key
+                        r.i32(); // node id
+                        r.string(); // host
+                        r.i32(); // port
+                        f.error(r.i16());
+                        r.nullableString(); // error message
+                        r.tags();
+                    }
+                }
+            }
             default -> {
                 int at = KafkaApis.errorOffset(q.apiKey, v);
                 if (at < 0) return;
@@ -255,10 +358,33 @@ final class KafkaBodies {
         }
     }
 
-    /** Whether the API's bodies are read field by field (and their partitions counted). */
+    private static void committedOffsets(KafkaFrame f, KafkaReader r, int v, boolean byId) {
+        for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
+            topic(f, r, byId);
+            int parts = r.arrayLength();
+            f.partitions += parts;
+            for (int p = 0; p < parts; p++) {
+                r.i32(); // partition
+                r.i64(); // committed offset
+                if (v >= 5) r.i32(); // committed leader epoch
+                r.nullableString(); // metadata
+                f.error(r.i16());
+                r.tags();
+            }
+            r.tags();
+        }
+    }
+
+    /** Whether the API's request or response lists partitions (that {@link KafkaFrame#partitions} counts). */
+    static boolean listsPartitions(int apiKey) {
+        return readsBody(apiKey) && apiKey != KafkaApis.FIND_COORDINATOR;
+    }
+
+    /** Whether the API's bodies are read field by field. */
     static boolean readsBody(int apiKey) {
         return switch (apiKey) {
-            case KafkaApis.PRODUCE, KafkaApis.FETCH, KafkaApis.LIST_OFFSETS, KafkaApis.METADATA, KafkaApis.CREATE_TOPICS -> true;
+            case KafkaApis.PRODUCE, KafkaApis.FETCH, KafkaApis.LIST_OFFSETS, KafkaApis.METADATA, KafkaApis.OFFSET_COMMIT,
+                 KafkaApis.OFFSET_FETCH, KafkaApis.FIND_COORDINATOR, KafkaApis.CREATE_TOPICS -> true;
             default -> false;
         };
     }

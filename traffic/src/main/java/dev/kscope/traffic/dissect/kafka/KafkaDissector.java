@@ -135,13 +135,14 @@ final class KafkaDissector extends PairingDissector<KafkaFrame, KafkaFrame> {
             k.put("api_version", (long) q.apiVersion);
             k.put("correlation_id", (long) q.correlationId);
             if (q.clientId != null) k.put("client_id", q.clientId);
+            if (!q.groups.isEmpty()) k.put("group", String.join(",", q.groups));
             var topics = topics(q, r);
             k.put("topics", topics);
             var ids = new ArrayList<>(q.topicIds);
             if (r != null) r.topicIds.stream().filter(id -> !ids.contains(id)).forEach(ids::add);
             if (!ids.isEmpty()) k.put("topic_ids", ids);
             var data = q.apiKey == KafkaApis.FETCH ? r : q; // records go out in Produce requests, come back in Fetch responses
-            if (KafkaBodies.readsBody(q.apiKey)) {
+            if (KafkaBodies.listsPartitions(q.apiKey)) {
                 k.put("partitions", (long) Math.max(q.partitions, r == null ? 0 : r.partitions));
             }
             if (data != null && (q.apiKey == KafkaApis.PRODUCE || q.apiKey == KafkaApis.FETCH)) {
@@ -153,7 +154,8 @@ final class KafkaDissector extends PairingDissector<KafkaFrame, KafkaFrame> {
                 k.put("session_id", (long) (r != null && r.sessionId != null && q.sessionId == 0 ? r.sessionId : q.sessionId));
                 k.put("session_epoch", (long) q.sessionEpoch);
             }
-            summary = api + " v" + q.apiVersion + (topics.isEmpty() ? "" : " " + String.join(",", topics))
+            summary = api + " v" + q.apiVersion + (q.groups.isEmpty() ? "" : " group=" + String.join(",", q.groups))
+                    + (topics.isEmpty() ? "" : " " + String.join(",", topics))
                     + (data != null && data.records > 0 ? " (" + data.records + (data.records == 1 ? " record)" : " records)") : "");
         } else {
             summary = "(request not captured)";

@@ -13,6 +13,8 @@ final class KafkaFrame extends PairingDissector.Part {
     String clientId;
     /** Topic names as sent, and topic ids (Produce v13+, Fetch v13+) to be named from Metadata responses. */
     final List<String> topics = new ArrayList<>(), topicIds = new ArrayList<>();
+    /** Consumer groups named (JoinGroup, OffsetCommit, FindCoordinator…). */
+    final List<String> groups = new ArrayList<>(1);
     int partitions;
     long records, recordBytes;
     final List<String> compression = new ArrayList<>(2);
@@ -25,6 +27,10 @@ final class KafkaFrame extends PairingDissector.Part {
 
     void topic(String name) {
         if (topics.size() < 32 && !topics.contains(name)) topics.add(name);
+    }
+
+    void group(String id) {
+        if (groups.size() < 32 && !groups.contains(id)) groups.add(id);
     }
 
     void topicId(String id) {
