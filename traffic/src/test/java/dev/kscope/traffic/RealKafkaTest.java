@@ -72,7 +72,7 @@ class RealKafkaTest {
     static final String BOOTSTRAP = "127.0.0.1:" + BROKER_PORT;
     /** A second listener, outside the capture, for the test's own readiness checks. */
     static final String PROBE = "127.0.0.1:" + PROBE_PORT;
-    static final String ORDERS = "kfk-orders", PAYMENTS = "kfk-payments", LEGACY = "kfk-legacy";
+    static final String ORDERS = "kfk-orders", PAYMENTS = "kfk-payments", LEGACY = "kfk-legacy", GROUPED = "kfk-grouped";
     static Path dir;
     static KafkaRaftServer broker;
 
@@ -94,6 +94,8 @@ class RealKafkaTest {
         props.put("transaction.state.log.replication.factor", "1");
         props.put("transaction.state.log.min.isr", "1");
         props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
         new Formatter().setPrintStream(new PrintStream(OutputStream.nullOutputStream())).setNodeId(1)
                 .setClusterId("kfk-kscope-test-cluster0").setDirectories(Set.of(dir.toString()))
                 .setMetadataLogDirectory(dir.toString()).setControllerListenerName("CONTROLLER")
@@ -103,13 +105,20 @@ class RealKafkaTest {
         // Readiness: topics can be created, and an idempotent producer got its producer id and wrote (so the
         // captured producers below meet a broker past its start-up errors, e.g. COORDINATOR_LOAD_IN_PROGRESS).
         try (var admin = Admin.create(Map.of("bootstrap.servers", PROBE))) {
-            admin.createTopics(List.of(new NewTopic("kfk-warmup", 1, (short) 1), new NewTopic(LEGACY, 1, (short) 1))).all().get();
-            awaitLeaders(admin, new TopicPartition("kfk-warmup", 0), new TopicPartition(LEGACY, 0));
+            admin.createTopics(List.of(new NewTopic("kfk-warmup", 1, (short) 1), new NewTopic(LEGACY, 1, (short) 1),
+                    new NewTopic(GROUPED, 1, (short) 1))).all().get();
+            awaitLeaders(admin, new TopicPartition("kfk-warmup", 0), new TopicPartition(LEGACY, 0), new TopicPartition(GROUPED, 0));
         }
-        try (var p = producer("none", "kfk-warmup")) {
-            var sent = p.send(new ProducerRecord<>("kfk-warmup", "ready"));
+        try (var p = producer("lz4", "kfk-warmup")) {
+            for (var topic : List.of("kfk-warmup", GROUPED, GROUPED, GROUPED)) p.send(new ProducerRecord<>(topic, "ready"));
             p.flush();
-            sent.get();
+        }
+        // The group coordinator: its offsets topic is created on first use, a group then finds it loaded.
+        try (var c = groupConsumer("kfk-warmup-group", "kfk-warmup")) {
+            c.subscribe(List.of("kfk-warmup"));
+            while (c.poll(Duration.ofMillis(100)).isEmpty()) {
+            }
+            c.commitSync();
         }
     }
 
@@ -145,6 +154,50 @@ class RealKafkaTest {
         // A long linger and flush(): the five records go out in one batch, so one Produce request.
         return new KafkaProducer<>(Map.of("bootstrap.servers", BOOTSTRAP, "acks", "all", "compression.type", compression,
                 "linger.ms", "60000", "client.id", clientId), new StringSerializer(), new StringSerializer());
+    }
+
+    static KafkaConsumer<String, String> groupConsumer(String group, String clientId) {
+        return new KafkaConsumer<>(Map.of("bootstrap.servers", BOOTSTRAP, "group.id", group, "client.id", clientId,
+                "auto.offset.reset", "earliest", "enable.auto.commit", "false"), new StringDeserializer(), new StringDeserializer());
+    }
+
+    /** A consumer in a group (the classic protocol): it joins, is assigned the partition, reads, commits and leaves. */
+    @Test
+    void consumerGroup() throws Exception {
+        try (var cap = new LoopbackCapture("kfk-group", false, "tcp port " + BROKER_PORT)) {
+            var got = new ArrayList<String>();
+            try (var c = groupConsumer("kfk-group", "kfk-member")) {
+                c.subscribe(List.of(GROUPED));
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (got.size() < 3 && System.nanoTime() < deadline) {
+                    for (var r : c.poll(Duration.ofMillis(200))) got.add(r.value());
+                }
+                c.commitSync();
+            }
+            assertThat(got).hasSize(3);
+            var pcap = cap.stop();
+            var ms = TcpScript.analyzeFile(pcap);
+            assertThat(ms).isNotEmpty().allSatisfy(m -> {
+                assertThat(m.problem()).isNull();
+                assertThat(kafka(m)).doesNotContainKey("note");
+                assertThat(m.latencyNanos()).isPositive();
+            });
+            // Heartbeats come every 3 s, so a slow run has some: they are NONE like the rest but not counted.
+            assertThat(ms).filteredOn(m -> !m.status().equals("NONE")).extracting(Message::summary)
+                    .containsExactly("JoinGroup v9 group=kfk-group");
+            assertThat(ms).filteredOn(m -> kafka(m).containsKey("group") && !kafka(m).get("api").equals("Heartbeat"))
+                    .extracting(Message::summary, Message::status, m -> kafka(m).get("partitions")).containsExactly(
+                            tuple("FindCoordinator v6 group=kfk-group", "NONE", null),
+                            tuple("JoinGroup v9 group=kfk-group", "MEMBER_ID_REQUIRED", null), // the classic protocol's first join
+                            tuple("JoinGroup v9 group=kfk-group", "NONE", null),
+                            tuple("SyncGroup v5 group=kfk-group", "NONE", null),
+                            tuple("OffsetFetch v9 group=kfk-group " + GROUPED, "NONE", 1L),
+                            tuple("OffsetCommit v9 group=kfk-group " + GROUPED, "NONE", 1L),
+                            tuple("LeaveGroup v5 group=kfk-group", "NONE", null));
+            assertThat(ms).filteredOn(m -> kafka(m).get("api").equals("Fetch")).first().extracting(Message::summary,
+                    m -> kafka(m).get("compression")).containsExactly("Fetch v18 " + GROUPED + " (3 records)", "lz4");
+            assertSameRequestsAsTshark(pcap, ms);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -249,20 +302,24 @@ class RealKafkaTest {
             var filter = MessageFilter.compile("kafka.api == \"Fetch\" && kafka.records > 0 && \"" + ORDERS + "\" in kafka.topics");
             assertThat(ms).filteredOn(filter::test).containsExactly(fetches.getFirst());
 
-            // tshark: the same requests (client port, API key, version, correlation id).
-            var rows = tshark(pcap, "tcp.srcport", "tcp.dstport", "kafka.api_key", "kafka.api_version", "kafka.correlation_id");
-            var theirs = new TreeSet<String>();
-            for (var r : rows) {
-                if (!r[1].equals("" + BROKER_PORT)) continue;
-                var keys = r[2].split(","); // a segment holding several requests: one value per request
-                var versions = r[3].split(",");
-                var correlations = r[4].split(",");
-                for (int i = 0; i < keys.length; i++) theirs.add(r[0] + " " + keys[i] + " v" + versions[i] + " #" + correlations[i]);
-            }
-            var ours = ms.stream().map(m -> m.src().port() + " " + ApiKeys.valueOf(apiConstant(kafka(m))).id + " v"
-                    + kafka(m).get("api_version") + " #" + kafka(m).get("correlation_id")).collect(Collectors.toCollection(TreeSet::new));
-            assertThat(ours).hasSize(ms.size()).isEqualTo(theirs);
+            assertSameRequestsAsTshark(pcap, ms);
         }
+    }
+
+    /** tshark reads the same requests (client port, API key, version, correlation id) as the messages show. */
+    static void assertSameRequestsAsTshark(Path pcap, List<Message> ms) throws Exception {
+        var rows = tshark(pcap, "tcp.srcport", "tcp.dstport", "kafka.api_key", "kafka.api_version", "kafka.correlation_id");
+        var theirs = new TreeSet<String>();
+        for (var r : rows) {
+            if (!r[1].equals("" + BROKER_PORT)) continue;
+            var keys = r[2].split(","); // a segment holding several requests: one value per request
+            var versions = r[3].split(",");
+            var correlations = r[4].split(",");
+            for (int i = 0; i < keys.length; i++) theirs.add(r[0] + " " + keys[i] + " v" + versions[i] + " #" + correlations[i]);
+        }
+        var ours = ms.stream().map(m -> m.src().port() + " " + ApiKeys.valueOf(apiConstant(kafka(m))).id + " v"
+                + kafka(m).get("api_version") + " #" + kafka(m).get("correlation_id")).collect(Collectors.toCollection(TreeSet::new));
+        assertThat(ours).hasSize(ms.size()).isEqualTo(theirs);
     }
 
     /** "InitProducerId" -> "INIT_PRODUCER_ID", the library's constant. */
