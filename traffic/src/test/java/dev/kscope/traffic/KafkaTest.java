@@ -392,4 +392,43 @@ class KafkaTest {
                 tuple("CreateTopics v7 orders", "TOPIC_ALREADY_EXISTS"),
                 tuple("Fetch v13 AAAAAAAAAAAAAAAAAAAAAA", "UNKNOWN_TOPIC_ID"));
     }
+
+    /**
+     * The dissector fuzzer's Kafka streams: Produce and Fetch in a classic, a flexible and a topic-id version,
+     * and the other APIs read field by field in their newest version (requests, or the responses in order).
+     */
+    List<String> fuzzSeeds(boolean requests) {
+        var out = new java.util.ArrayList<byte[]>();
+        for (short v : new short[]{3, 9, 13}) out.add(requests ? request(ApiKeys.PRODUCE, v, produce("t")) : response(ApiKeys.PRODUCE, v, produced("t", (short) 0)));
+        for (short v : new short[]{4, 12, 18}) out.add(requests ? request(ApiKeys.FETCH, v, fetch("t")) : response(ApiKeys.FETCH, v, fetched("t")));
+        short v = 13;
+        out.add(requests ? request(ApiKeys.METADATA, v, new MetadataRequestData().setTopics(null)) : response(ApiKeys.METADATA, v, metadata((short) 3)));
+        v = 9;
+        out.add(requests ? request(ApiKeys.OFFSET_COMMIT, v, new OffsetCommitRequestData().setGroupId("g").setMemberId("m").setTopics(List.of(
+                new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t").setPartitions(List.of(
+                        new OffsetCommitRequestData.OffsetCommitRequestPartition().setCommittedMetadata("x"))))))
+                : response(ApiKeys.OFFSET_COMMIT, v, new OffsetCommitResponseData().setTopics(List.of(
+                        new OffsetCommitResponseData.OffsetCommitResponseTopic().setName("t").setPartitions(List.of(
+                                new OffsetCommitResponseData.OffsetCommitResponsePartition()))))));
+        out.add(requests ? request(ApiKeys.OFFSET_FETCH, v, new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                .setGroupId("g").setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("t").setPartitionIndexes(List.of(0)))))))
+                : response(ApiKeys.OFFSET_FETCH, v, new OffsetFetchResponseData().setGroups(List.of(new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                        .setGroupId("g").setTopics(List.of(new OffsetFetchResponseData.OffsetFetchResponseTopics().setName("t").setPartitions(List.of(
+                                new OffsetFetchResponseData.OffsetFetchResponsePartitions().setMetadata("x")))))))));
+        v = 6;
+        out.add(requests ? request(ApiKeys.FIND_COORDINATOR, v, new FindCoordinatorRequestData().setCoordinatorKeys(List.of("g")))
+                : response(ApiKeys.FIND_COORDINATOR, v, new FindCoordinatorResponseData().setCoordinators(List.of(
+                        new FindCoordinatorResponseData.Coordinator().setKey("g").setHost("h")))));
+        v = 7;
+        out.add(requests ? request(ApiKeys.CREATE_TOPICS, v, new CreateTopicsRequestData().setTopics(new CreateTopicsRequestData.CreatableTopicCollection(
+                List.of(new CreateTopicsRequestData.CreatableTopic().setName("t").setNumPartitions(1).setReplicationFactor((short) 1)).iterator())))
+                : response(ApiKeys.CREATE_TOPICS, v, new CreateTopicsResponseData().setTopics(new CreateTopicsResponseData.CreatableTopicResultCollection(
+                        List.of(new CreateTopicsResponseData.CreatableTopicResult().setName("t").setTopicId(TOPIC_ID)).iterator()))));
+        v = 11;
+        out.add(requests ? request(ApiKeys.LIST_OFFSETS, v, new ListOffsetsRequestData().setTopics(List.of(new ListOffsetsRequestData.ListOffsetsTopic()
+                .setName("t").setPartitions(List.of(new ListOffsetsRequestData.ListOffsetsPartition())))))
+                : response(ApiKeys.LIST_OFFSETS, v, new ListOffsetsResponseData().setTopics(List.of(new ListOffsetsResponseData.ListOffsetsTopicResponse()
+                        .setName("t").setPartitions(List.of(new ListOffsetsResponseData.ListOffsetsPartitionResponse()))))));
+        return out.stream().map(b -> new String(b, StandardCharsets.ISO_8859_1)).toList();
+    }
 }
