@@ -116,7 +116,9 @@ class RealKafkaTest {
         // The group coordinator: its offsets topic is created on first use, a group then finds it loaded.
         try (var c = groupConsumer("kfk-warmup-group", "kfk-warmup")) {
             c.subscribe(List.of("kfk-warmup"));
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (c.poll(Duration.ofMillis(100)).isEmpty()) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the warm-up group read nothing in 60 s");
             }
             c.commitSync();
         }
