@@ -105,7 +105,8 @@ public class GenKafkaPcap {
         var name = str(topic);
         int size = 4 + 4 + 2 + name.length + 4 + 4 + 2 + 8 + 8 + 8 + 4 + 2 + 4;
         return frame(size).putInt(correlation).putInt(1).putShort((short) name.length).put(name).putInt(1).putInt(0)
-                .putShort((short) (correlation % 50 == 0 ? 6 : 0)).putLong(correlation * 10L).putLong(-1).putLong(0)
+                .putShort((short) (correlation == 0 ? 6 : 0)) // a connection's first Produce: NOT_LEADER_OR_FOLLOWER
+                .putLong(correlation * 10L).putLong(-1).putLong(0)
                 .putInt(0).putShort((short) -1).putInt(0).array();
     }
 
