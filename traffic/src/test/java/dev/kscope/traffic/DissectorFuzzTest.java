@@ -96,19 +96,8 @@ class DissectorFuzzTest {
         return out;
     }
 
-    /** Produce and Fetch in a classic and a flexible version, encoded by kafka-clients. */
     static List<String> kafka(boolean requests) {
-        var k = new KafkaTest();
-        var out = new ArrayList<String>();
-        for (short v : new short[]{3, 9}) {
-            var api = org.apache.kafka.common.protocol.ApiKeys.PRODUCE;
-            out.add(new String(requests ? k.request(api, v, k.produce("t")) : k.response(api, v, k.produced("t", (short) 0)), StandardCharsets.ISO_8859_1));
-        }
-        for (short v : new short[]{4, 12}) {
-            var api = org.apache.kafka.common.protocol.ApiKeys.FETCH;
-            out.add(new String(requests ? k.request(api, v, k.fetch("t")) : k.response(api, v, k.fetched("t")), StandardCharsets.ISO_8859_1));
-        }
-        return out;
+        return new KafkaTest().fuzzSeeds(requests);
     }
 
     static String h2Client() {

@@ -8,9 +8,11 @@ import dev.kscope.traffic.dissect.Verdict;
 
 /**
  * Apache Kafka, recognized by a client request header: a plausible size, a known API key and version, and a
- * printable client id.
+ * printable client id. One instance serves one analysis: its connections share what topic ids are named.
  */
 public final class Kafka implements Protocol {
+    private final TopicNames names = new TopicNames();
+
     @Override
     public String name() {
         return "kafka";
@@ -33,6 +35,6 @@ public final class Kafka implements Protocol {
 
     @Override
     public StreamDissector newStream(Conversation conversation) {
-        return new KafkaDissector(conversation);
+        return new KafkaDissector(conversation, names);
     }
 }
