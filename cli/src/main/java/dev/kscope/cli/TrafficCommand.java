@@ -39,12 +39,17 @@ import java.util.function.Consumer;
                 "  kscope traffic -r all.pcap --filter 'dns.rcode == \"NXDOMAIN\"'",
                 "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
                 "  kscope traffic -r all.pcap --filter 'grpc.status != \"OK\" && dst.pod == \"web\"'",
+                "  kscope traffic -r all.pcap --filter 'dst.service == \"orders\" && src.namespace == \"shop\"' -o wide",
+                "  kscope traffic -r node2.pcap --context prod       (name pods and services from that cluster's API)",
                 "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d",
                 "  kscope traffic query 'http.status >= 500' --db traffic.duckdb -w errors.pcapng",
                 "  kscope traffic -r all.pcap --ui         (then open http://127.0.0.1:8899)",
                 "",
                 "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
+                "Names: pods of this node from its container runtime; with a Kubernetes API (--kubeconfig, $KUBECONFIG,",
+                "~/.kube/config or in-cluster) also services (svc/NAME for a ClusterIP) and pods of other nodes;",
+                "--no-kubernetes turns that off.",
                 "Make a capture: tcpdump -i any -w web.pcap 'tcp port 80'"})
 public final class TrafficCommand implements Runnable {
     @picocli.CommandLine.Mixin
@@ -58,8 +63,12 @@ public final class TrafficCommand implements Runnable {
     java.util.List<String> interfaces = new java.util.ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table (default) or json (one object per line)")
+            description = "table (default), wide (pods and services side by side), json (one object per line) or yaml")
     String output;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "kubeconfig context of the cluster that names services and pods of other nodes (default: the current one)")
+    String context;
 
     @Option(names = "--filter", paramLabel = "CEL", description = "only messages for which this CEL expression is true")
     String filter;
@@ -90,9 +99,7 @@ public final class TrafficCommand implements Runnable {
 
     @Override
     public void run() {
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
-        }
+        checkFormat(output);
         boolean capturing = read == null;
         if (capturing && !podFlags.any() && interfaces.isEmpty()) {
             throw new KscopeException("nothing to analyze: give pods (-p POD, -l SELECTOR, -A), host interfaces (-i IFACE), "
@@ -104,7 +111,7 @@ public final class TrafficCommand implements Runnable {
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
         var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
-        var json = web == null && output.equals("json") ? new MessageFormat.JsonLines(out) : null;
+        var json = web == null && (output.equals("json") || output.equals("yaml")) ? new MessageFormat.JsonLines(out, output.equals("yaml")) : null;
         if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
 
         var shown = new long[1];
@@ -118,7 +125,7 @@ public final class TrafficCommand implements Runnable {
             shown[0]++;
             if (web != null) web.accept(m);
             else if (json != null) json.write(m);
-            else out.println(MessageFormat.tableRow(m));
+            else out.println(row(m, output));
             if (live) {
                 if (json != null) json.flush();
                 out.flush();
@@ -126,10 +133,11 @@ public final class TrafficCommand implements Runnable {
         };
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
         try (var capture = capturing ? LiveCapture.start(targets()) : null;
-             var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(podFlags.runtime.options());
+             var source = capturing ? capture.source() : CaptureSource.open(read); store;
+             var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames());
              var output = live ? null : new AsyncSink(sink::accept, 4096)) {
             var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
-            if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);
+            if (web == null && json == null) out.println(header(this.output));
             if (live) out.flush(); // the header says it: capturing (or reading) from now on
             long t0 = System.nanoTime();
             analyzer.run(source);
@@ -152,6 +160,32 @@ public final class TrafficCommand implements Runnable {
                 web.close();
             }
         }
+    }
+
+    /** The cluster's names for addresses, when its API is configured (one warning when it is not, or does not answer). */
+    private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames() {
+        var flags = podFlags.runtime;
+        Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
+        var mode = flags.noKubernetes ? dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.OFF
+                : dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.ON;
+        return dev.kscope.containers.kubernetes.KubernetesClients
+                .open(mode, flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
+                .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn))
+                .orElse(null);
+    }
+
+    static void checkFormat(String output) {
+        if (!java.util.List.of("table", "wide", "json", "yaml").contains(output)) {
+            throw new KscopeException("unknown output format '" + output + "' (use -o table, wide, json or yaml)", null, 2);
+        }
+    }
+
+    static String header(String output) {
+        return output.equals("wide") ? MessageFormat.WIDE_HEADER : MessageFormat.TABLE_HEADER;
+    }
+
+    static String row(Message m, String output) {
+        return output.equals("wide") ? MessageFormat.wideRow(m) : MessageFormat.tableRow(m);
     }
 
     /** The pods or interfaces to capture: the same resolution as kscope capture's. */
@@ -200,7 +234,7 @@ public final class TrafficCommand implements Runnable {
         @Option(names = "--since", paramLabel = "AGE", description = "only messages that started in the last AGE (e.g. 10m, 2h, 7d)")
         String since;
 
-        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default) or json")
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default), wide, json or yaml")
         String output;
 
         @Option(names = {"-w", "--write"}, paramLabel = "FILE.pcapng", description = "write the packets of the matching messages here")
@@ -211,9 +245,7 @@ public final class TrafficCommand implements Runnable {
 
         @Override
         public void run() {
-            if (!output.equals("table") && !output.equals("json")) {
-                throw new KscopeException("unknown output format '" + output + "' (use -o table or -o json)", null, 2);
-            }
+            checkFormat(output);
             if (!java.nio.file.Files.exists(db)) {
                 throw new KscopeException("no message history at " + db + " (store some with: kscope traffic -r FILE.pcap --db " + db + ")");
             }
@@ -223,11 +255,11 @@ public final class TrafficCommand implements Runnable {
             var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
             try (var store = new MessageStore(db, null, 0)) {
                 var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
-                if (output.equals("table")) {
-                    out.println(MessageFormat.TABLE_HEADER);
-                    for (var s : matches) out.println(MessageFormat.tableRow(s.message()));
+                if (output.equals("table") || output.equals("wide")) {
+                    out.println(header(output));
+                    for (var s : matches) out.println(row(s.message(), output));
                 } else if (!matches.isEmpty()) {
-                    var json = new MessageFormat.JsonLines(out);
+                    var json = new MessageFormat.JsonLines(out, output.equals("yaml"));
                     for (var s : matches) json.write(s.message());
                     json.close();
                 }

@@ -114,7 +114,7 @@ class TrafficCommandTest {
         assertThat(truncated.code()).isZero();
         assertThat(truncated.err()).contains("the file ends in the middle of a packet");
 
-        assertThat(kscope("traffic", "-r", pcap.toString(), "-o", "yaml").err()).startsWith("kscope: unknown output format 'yaml'");
+        assertThat(kscope("traffic", "-r", pcap.toString(), "-o", "xml").err()).startsWith("kscope: unknown output format 'xml' (use -o table, wide, json or yaml)");
     }
 
     @Test
