@@ -25,8 +25,10 @@ import java.util.List;
  * Usage: java -cp CP MockCluster.java PORT SERVICES PODS
  */
 public class MockCluster {
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     public static void main(String[] args) throws Exception {
-        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING); // one line per request otherwise
         int port = Integer.parseInt(args[0]), services = Integer.parseInt(args[1]), pods = Integer.parseInt(args[2]);
         var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);

@@ -48,13 +48,14 @@ named=$(grep -c '"dst":{[^}]*"service":"svc-' $T.named1.out || true)
 echo "$(cat $T.mock | grep READY | cut -d' ' -f2-) in the mock API server; pcap: $(grep -c . $T.plain1.out) messages, $named of them named by service (kscope)"
 grep -h 'kscope: warning' $T.named1.err || true
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-printf "%-34s %8s %8s %8s\n" "" "wall s" "CPU s" "RSS MB"
+analysis() { grep -o 'analyzed in [0-9]* ms' $T.$1.err | grep -o '[0-9]*'; } # in-JVM, from the first packet: startup excluded
+printf "%-40s %8s %8s %8s %12s\n" "" "wall s" "CPU s" "RSS MB" "analysis ms"
 for round in 1 2; do
   for v in "${N[$round]}" "${K[$round]}"; do
-    set -- $v; printf "%-34s %8.2f %8.2f %8.0f\n" "kscope $1 ($( [[ $1 == named* ]] && echo 'names from the API' || echo '--no-kubernetes'))" "$2" "$4" "$(($3 / 1024))"
+    set -- $v; printf "%-40s %8.2f %8.2f %8.0f %12s\n" "kscope $1 ($( [[ $1 == named* ]] && echo 'names from the API' || echo '--no-kubernetes'))" "$2" "$4" "$(($3 / 1024))" "$(analysis $1)"
   done
 done
-set -- $S; printf "%-34s %8.2f %8.2f %8.0f\n" "tshark (no names)" "$2" "$4" "$(($3 / 1024))"
+set -- $S; printf "%-40s %8.2f %8.2f %8.0f\n" "tshark (no names)" "$2" "$4" "$(($3 / 1024))"
 awk -v a="${N[1]} ${N[2]}" -v b="${K[1]} ${K[2]}" -v t="$S" 'BEGIN {
   split(a, A, " "); split(b, B, " "); split(t, T, " ");
   nw = (A[2] + A[6]) / 2; kw = (B[2] + B[6]) / 2; nr = (A[3] + A[7]) / 2; kr = (B[3] + B[7]) / 2; nc = (A[4] + A[8]) / 2; kc = (B[4] + B[8]) / 2;

@@ -60,6 +60,8 @@ public final class ClusterAddresses implements AutoCloseable {
     }
 
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    /** Lists come in pages of this many objects: a cluster's worth of pods is never one response in memory. */
+    private static final long PAGE = 500;
 
     private final KubernetesClient client;
     private final boolean ownsClient;
@@ -91,11 +93,11 @@ public final class ClusterAddresses implements AutoCloseable {
     public static ClusterAddresses start(KubernetesClient client, boolean ownsClient, Duration startupWait, Consumer<String> warnings) {
         var index = new ClusterAddresses(client, ownsClient, warnings);
         var settled = new CountDownLatch(3);
-        index.watch("services", client.services().inAnyNamespace().runnableInformer(0), settled,
+        index.watch("services", client.services().inAnyNamespace().withLimit(PAGE).runnableInformer(0), settled,
                 index::putService, index::removeService, null);
-        index.watch("endpointslices", client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), settled,
+        index.watch("endpointslices", client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(PAGE).runnableInformer(0), settled,
                 index::putSlice, index::removeSlice, null);
-        index.watch("pods", client.pods().inAnyNamespace().runnableInformer(0), settled,
+        index.watch("pods", client.pods().inAnyNamespace().withLimit(PAGE).runnableInformer(0), settled,
                 index::putPod, index::removePod, ClusterAddresses::slim);
         try {
             if (!settled.await(startupWait.toMillis(), TimeUnit.MILLISECONDS) && index.startupFailures.isEmpty()) {
