@@ -234,9 +234,11 @@ public final class ClusterAddresses implements AutoCloseable {
     }
 
     private synchronized void putService(Service s) {
-        removeService(s);
         var spec = s.getSpec();
-        if (spec == null) return;
+        if (spec == null) {
+            removeService(s);
+            return;
+        }
         var ips = new ArrayList<String>();
         var clusterIps = spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty() ? spec.getClusterIPs()
                 : spec.getClusterIP() == null ? List.<String>of() : List.of(spec.getClusterIP());
@@ -252,6 +254,8 @@ public final class ClusterAddresses implements AutoCloseable {
         var meta = s.getMetadata();
         var normalized = ips.stream().map(ClusterAddresses::normalize).filter(ip -> ip != null).toList();
         var entry = new ServiceEntry(meta.getNamespace(), meta.getName(), clusterIps.stream().allMatch("None"::equals), Map.copyOf(ports), normalized);
+        if (entry.equals(services.get(key(s)))) return; // most updates change nothing naming uses: keep the analyzer's cache
+        removeService(s);
         services.put(key(s), entry);
         for (var ip : normalized) serviceByIp.put(ip, key(s));
         generation.incrementAndGet();
@@ -265,7 +269,6 @@ public final class ClusterAddresses implements AutoCloseable {
     }
 
     private synchronized void putSlice(EndpointSlice slice) {
-        removeSlice(slice);
         var meta = slice.getMetadata();
         var service = meta.getLabels() == null ? null : meta.getLabels().get(SERVICE_NAME_LABEL);
         var ports = new LinkedHashMap<Integer, String>();
@@ -284,7 +287,10 @@ public final class ClusterAddresses implements AutoCloseable {
                 }
             }
         }
-        slices.put(key(slice), new SliceEntry(meta.getNamespace(), service, Map.copyOf(ports), podByIp));
+        var entry = new SliceEntry(meta.getNamespace(), service, Map.copyOf(ports), podByIp);
+        if (entry.equals(slices.get(key(slice)))) return;
+        removeSlice(slice);
+        slices.put(key(slice), entry);
         for (var ip : podByIp.keySet()) slicesByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(key(slice));
         generation.incrementAndGet();
     }
@@ -300,17 +306,22 @@ public final class ClusterAddresses implements AutoCloseable {
     }
 
     private synchronized void putPod(Pod pod) {
-        removePod(pod);
         var status = pod.getStatus();
         // host-network pods share the node's address, and finished pods' addresses go to new pods
         if (status == null || (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork()))
-                || "Succeeded".equals(status.getPhase()) || "Failed".equals(status.getPhase())) return;
+                || "Succeeded".equals(status.getPhase()) || "Failed".equals(status.getPhase())) {
+            removePod(pod);
+            return;
+        }
         var ips = new ArrayList<String>();
         if (status.getPodIPs() != null) for (var ip : status.getPodIPs()) if (ip.getIp() != null) ips.add(normalize(ip.getIp()));
         if (ips.isEmpty() && status.getPodIP() != null) ips.add(normalize(status.getPodIP()));
         ips.removeIf(ip -> ip == null);
+        var entry = new PodEntry(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), List.copyOf(ips));
+        if (entry.equals(pods.get(key(pod)))) return;
+        removePod(pod);
         if (ips.isEmpty()) return;
-        pods.put(key(pod), new PodEntry(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), List.copyOf(ips)));
+        pods.put(key(pod), entry);
         for (var ip : ips) podByIp.put(ip, key(pod));
         generation.incrementAndGet();
     }

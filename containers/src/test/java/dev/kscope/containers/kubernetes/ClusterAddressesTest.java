@@ -134,6 +134,13 @@ class ClusterAddressesTest {
             create(slice("late", "cart", "http", 8080, "cart-1", "10.244.7.1"));
             await(() -> index.lookup("10.244.7.1").filter(n -> !n.services().isEmpty()));
 
+            long settled = index.generation();
+            client.pods().inNamespace("late").withName("cart-1")
+                    .edit(p -> new PodBuilder(p).editMetadata().addToLabels("touched", "yes").endMetadata().build());
+            create(pod("late", "cart-2", "node-c", false, "10.244.7.2"));
+            await(() -> index.lookup("10.244.7.2"));
+            assertThat(index.generation()).as("a label change names nothing: only the new pod moves it").isEqualTo(settled + 1);
+
             client.services().inNamespace("late").withName("cart").delete();
             await(() -> index.lookup("10.96.7.7").isEmpty() ? Optional.of(true) : Optional.empty());
             client.pods().inNamespace("late").withName("cart-1").delete();
