@@ -134,7 +134,7 @@ public final class TrafficCommand implements Runnable {
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
         try (var capture = capturing ? LiveCapture.start(targets()) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store;
-             var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames());
+             var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames(live));
              var output = live ? null : new AsyncSink(sink::accept, 4096)) {
             var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
             if (web == null && json == null) out.println(header(this.output));
@@ -162,15 +162,18 @@ public final class TrafficCommand implements Runnable {
         }
     }
 
-    /** The cluster's names for addresses, when its API is configured (one warning when it is not, or does not answer). */
-    private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames() {
+    /**
+     * The cluster's names for addresses, when its API is configured (one warning when it is not, or does not answer).
+     * A file waits longer for a big cluster's lists than a live capture, which should start capturing soon.
+     */
+    private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames(boolean live) {
         var flags = podFlags.runtime;
         Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
         var mode = flags.noKubernetes ? dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.OFF
                 : dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.ON;
         return dev.kscope.containers.kubernetes.KubernetesClients
                 .open(mode, flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
-                .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn))
+                .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(live ? 5 : 30), warn))
                 .orElse(null);
     }
 
