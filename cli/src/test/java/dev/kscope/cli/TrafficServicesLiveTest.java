@@ -76,8 +76,8 @@ class TrafficServicesLiveTest {
             @SuppressWarnings("unchecked")
             Map<String, Map<String, Object>> m = new ObjectMapper().readValue(row, Map.class);
             assertThat(m.get("dst")).isEqualTo(Map.of("ip", web.ip(), "port", 8080, "pod", "web", "namespace", ns,
-                    "service", "web", "port_name", "http"));
-            assertThat(m.get("src")).containsEntry("pod", "client").containsEntry("namespace", ns).containsEntry("service", "");
+                    "service", "web", "port_name", "http", "services", List.of("web")));
+            assertThat(m.get("src")).containsEntry("pod", "client").containsEntry("namespace", ns).containsEntry("service", "").containsEntry("services", List.of());
         } finally {
             if (p != null) {
                 p.destroy();

@@ -176,13 +176,13 @@ class TrafficServicesTest {
         var messages = json(r.out());
         assertThat(messages).extracting(m -> m.get("summary")).containsExactly("GET /orders", "GET /direct", "GET /nobody", "A web");
         assertThat(side(messages.get(0), "src")).isEqualTo(Map.of("ip", "10.244.2.3", "port", 41000, "pod", "frontend-5c4-q2w",
-                "namespace", "shop", "service", "frontend", "port_name", ""));
+                "namespace", "shop", "service", "frontend", "port_name", "", "services", List.of("frontend")));
         assertThat(side(messages.get(0), "dst")).isEqualTo(Map.of("ip", "10.96.0.20", "port", 80, "pod", "",
-                "namespace", "shop", "service", "orders", "port_name", "http"));
+                "namespace", "shop", "service", "orders", "port_name", "http", "services", List.of("orders")));
         assertThat(side(messages.get(1), "dst")).isEqualTo(Map.of("ip", "10.244.1.7", "port", 8080, "pod", "orders-7d9-abc",
-                "namespace", "shop", "service", "orders", "port_name", "http"));
+                "namespace", "shop", "service", "orders", "port_name", "http", "services", List.of("orders", "orders-headless")));
         assertThat(side(messages.get(2), "dst")).isEqualTo(Map.of("ip", "10.96.0.99", "port", 80, "pod", "",
-                "namespace", "", "service", "", "port_name", ""));
+                "namespace", "", "service", "", "port_name", "", "services", List.of()));
         assertThat(side(messages.get(3), "dst")).containsEntry("service", "kube-dns").containsEntry("namespace", "kube-system")
                 .containsEntry("port_name", "dns");
     }
@@ -194,6 +194,8 @@ class TrafficServicesTest {
         assertThat(json(toOrders.out())).extracting(m -> m.get("summary")).containsExactly("GET /orders", "GET /direct");
         var failing = kscope("-o", "json", "--filter", "dst.service == \"orders\" && http.status >= 500 && src.service == \"frontend\"");
         assertThat(json(failing.out())).extracting(m -> m.get("summary")).containsExactly("GET /direct");
+        var headless = kscope("-o", "json", "--filter", "\"orders-headless\" in dst.services");
+        assertThat(json(headless.out())).extracting(m -> m.get("summary")).containsExactly("GET /direct");
         var dns = kscope("-o", "json", "--filter", "dst.port_name == \"dns\" && dst.namespace == \"kube-system\"");
         assertThat(json(dns.out())).extracting(m -> m.get("summary")).containsExactly("A web");
     }
@@ -225,6 +227,8 @@ class TrafficServicesTest {
         assertThat(q.code()).as(q.err()).isZero();
         assertThat(q.out().lines().toList()).hasSize(3);
         assertThat(q.out()).contains("shop/orders:http", "shop/orders-7d9-abc:8080");
+        var headless = TrafficCommandTest.kscope("traffic", "query", "\"orders-headless\" in dst.services", "--db", db.toString(), "-o", "json");
+        assertThat(headless.out().lines().toList()).singleElement().asString().contains("\"services\":[\"orders\",\"orders-headless\"]");
     }
 
     @Test

@@ -38,11 +38,12 @@ class ServiceNamesTest {
 
     @Test
     void theServiceOfAnEndpointIsTheOneServingItsPort() {
-        assertThat(ORDERS_POD.on("10.0.0.7", 9000)).isEqualTo(new Endpoint("10.0.0.7", 9000, "orders-1", "shop", "orders-admin", "admin"));
-        assertThat(ORDERS_POD.on("10.0.0.7", 8080)).isEqualTo(new Endpoint("10.0.0.7", 8080, "orders-1", "shop", "orders", "http"));
+        assertThat(ORDERS_POD.on("10.0.0.7", 9000)).isEqualTo(new Endpoint("10.0.0.7", 9000, "orders-1", "shop", "orders-admin", "admin",
+                List.of("orders", "orders-admin")));
+        assertThat(ORDERS_POD.on("10.0.0.7", 8080)).isEqualTo(new Endpoint("10.0.0.7", 8080, "orders-1", "shop", "orders", "http", List.of("orders", "orders-admin")));
         assertThat(ORDERS_POD.on("10.0.0.7", 9090).portName()).as("an unnamed service port").isNull();
         assertThat(ORDERS_POD.on("10.0.0.7", 41000)).as("a client's ephemeral port: the pod's first service")
-                .isEqualTo(new Endpoint("10.0.0.7", 41000, "orders-1", "shop", "orders", null));
+                .isEqualTo(new Endpoint("10.0.0.7", 41000, "orders-1", "shop", "orders", null, List.of("orders", "orders-admin")));
         assertThat(ORDERS_IP.on("10.96.0.20", 80).display()).isEqualTo("shop/svc/orders:80");
         assertThat(ORDERS_IP.on("10.96.0.20", 80).serviceDisplay()).isEqualTo("shop/orders:http");
         assertThat(ORDERS_POD.on("10.0.0.7", 8080).display()).isEqualTo("shop/orders-1:8080");
@@ -54,12 +55,16 @@ class ServiceNamesTest {
         var m = call(1, FRONTEND_POD.on("10.0.0.5", 41000), ORDERS_IP.on("10.96.0.20", 80), "200");
         @SuppressWarnings("unchecked")
         var dst = (Map<String, Object>) new ObjectMapper().readValue(MessageFormat.json(m), Map.class).get("dst");
-        assertThat(dst).isEqualTo(Map.of("ip", "10.96.0.20", "port", 80, "pod", "", "namespace", "shop", "service", "orders", "port_name", "http"));
+        assertThat(dst).isEqualTo(Map.of("ip", "10.96.0.20", "port", 80, "pod", "", "namespace", "shop", "service", "orders", "port_name", "http",
+                "services", List.of("orders")));
         assertThat(MessageFilter.compile("dst.service == \"orders\" && src.service == \"frontend\" && src.namespace == \"shop\"").test(m)).isTrue();
         assertThat(MessageFilter.compile("dst.port_name == \"http\" && dst.pod == \"\"").test(m)).isTrue();
         assertThat(MessageFilter.compile("dst.service == \"payments\"").test(m)).isFalse();
+        var toAdmin = call(3, FRONTEND_POD.on("10.0.0.5", 41001), ORDERS_POD.on("10.0.0.7", 9000), "200");
+        assertThat(MessageFilter.compile("\"orders\" in dst.services && dst.service == \"orders-admin\"").test(toAdmin)).isTrue();
+        assertThat(MessageFilter.compile("dst.services.exists(s, s.startsWith(\"pay\"))").test(toAdmin)).isFalse();
         var bare = call(2, new Endpoint("10.0.0.1", 1, null, null), new Endpoint("10.0.0.2", 2, null, null), "200");
-        assertThat(MessageFilter.compile("dst.service == \"\" && src.port_name == \"\"").test(bare)).isTrue();
+        assertThat(MessageFilter.compile("dst.service == \"\" && src.port_name == \"\" && size(dst.services) == 0").test(bare)).isTrue();
     }
 
     @Test
@@ -86,6 +91,7 @@ class ServiceNamesTest {
             assertThat(stored.get(0).message().dst()).isEqualTo(new Endpoint("10.0.0.7", 8080, "orders-1", "shop"));
             assertThat(stored.get(1).message().dst()).isEqualTo(fresh.dst());
             assertThat(stored.get(1).message().src()).isEqualTo(fresh.src());
+            assertThat(stored.get(1).message().dst().services()).containsExactly("orders", "orders-admin");
         }
         try (var store = new MessageStore(db, null, 0)) {
             assertThat(store.count()).as("reopened: migrated once, nothing lost").isEqualTo(2);

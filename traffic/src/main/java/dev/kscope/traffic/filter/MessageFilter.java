@@ -27,7 +27,7 @@ public final class MessageFilter {
     /** The protocol variables; each is a map, filled for messages of that protocol. */
     public static final List<String> PROTOCOLS = List.of("http", "dns", "redis", "postgres", "grpc", "kafka");
     public static final String VARIABLES = "proto, summary, status, error, problem, malformed, latency_ms, "
-            + "request_size, response_size, src.{ip,port,pod,namespace,service,port_name}, dst.{...}, http.*, dns.*, redis.*, postgres.*, grpc.*, kafka.*";
+            + "request_size, response_size, src.{ip,port,pod,namespace,service,port_name,services}, dst.{...}, http.*, dns.*, redis.*, postgres.*, grpc.*, kafka.*";
 
     private static final CelOptions OPTIONS = CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
     private static final CelCompiler COMPILER;
@@ -35,6 +35,7 @@ public final class MessageFilter {
 
     static {
         var b = CelCompilerFactory.standardCelCompilerBuilder().setOptions(OPTIONS).setResultType(SimpleType.BOOL)
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS) // has(), exists(), all(), filter(), map()
                 .addVar("proto", SimpleType.STRING)
                 .addVar("summary", SimpleType.STRING)
                 .addVar("status", SimpleType.STRING)
@@ -113,6 +114,7 @@ public final class MessageFilter {
         m.put("namespace", e.namespace() == null ? "" : e.namespace());
         m.put("service", e.service() == null ? "" : e.service());
         m.put("port_name", e.portName() == null ? "" : e.portName());
+        m.put("services", e.services());
         return m;
     }
 }

@@ -57,7 +57,8 @@ public final class MessageStore implements AutoCloseable {
                           dst_ip VARCHAR, dst_port INTEGER, dst_pod VARCHAR, dst_namespace VARCHAR,
                           summary VARCHAR, status VARCHAR, error BOOLEAN, problem VARCHAR, latency_ns BIGINT,
                           request_size BIGINT, response_size BIGINT, details JSON, source VARCHAR,
-                          src_service VARCHAR, src_port_name VARCHAR, dst_service VARCHAR, dst_port_name VARCHAR)""");
+                          src_service VARCHAR, src_port_name VARCHAR, dst_service VARCHAR, dst_port_name VARCHAR,
+                          src_services VARCHAR, dst_services VARCHAR)""");
                 addMissingColumns(st);
                 st.execute("CREATE INDEX IF NOT EXISTS messages_time ON messages(time_ns)");
             }
@@ -79,7 +80,8 @@ public final class MessageStore implements AutoCloseable {
         for (var column : missing) st.execute("ALTER TABLE messages ADD COLUMN " + column + " VARCHAR");
     }
 
-    private static final List<String> SERVICE_COLUMNS = List.of("src_service", "src_port_name", "dst_service", "dst_port_name");
+    private static final List<String> SERVICE_COLUMNS = List.of("src_service", "src_port_name", "dst_service", "dst_port_name",
+            "src_services", "dst_services"); // services: comma-separated (a service name has no comma)
 
     public void add(Message m, String source) {
         try {
@@ -87,8 +89,8 @@ public final class MessageStore implements AutoCloseable {
                 insert = db.prepareStatement("""
                         INSERT INTO messages (id, time_ns, proto, src_ip, src_port, src_pod, src_namespace, dst_ip, dst_port, dst_pod,
                           dst_namespace, summary, status, error, problem, latency_ns, request_size, response_size, details, source,
-                          src_service, src_port_name, dst_service, dst_port_name)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""");
+                          src_service, src_port_name, dst_service, dst_port_name, src_services, dst_services)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""");
             }
             int i = 1;
             insert.setLong(i++, m.id());
@@ -113,6 +115,7 @@ public final class MessageStore implements AutoCloseable {
                 insert.setString(i++, e.service());
                 insert.setString(i++, e.portName());
             }
+            for (var e : new Endpoint[]{m.src(), m.dst()}) insert.setString(i++, e.services().isEmpty() ? null : String.join(",", e.services()));
             insert.addBatch();
             newestNanos = Math.max(newestNanos, m.startNanos());
             if (++pending >= BATCH) flush();
@@ -184,7 +187,8 @@ public final class MessageStore implements AutoCloseable {
 
     private static Endpoint endpoint(java.sql.ResultSet rs, String side) throws SQLException {
         return new Endpoint(rs.getString(side + "ip"), rs.getInt(side + "port"), rs.getString(side + "pod"), rs.getString(side + "namespace"),
-                rs.getString(side + "service"), rs.getString(side + "port_name"));
+                rs.getString(side + "service"), rs.getString(side + "port_name"),
+                rs.getString(side + "services") == null ? List.of() : List.of(rs.getString(side + "services").split(",")));
     }
 
     @Override

@@ -1,12 +1,19 @@
 package dev.kscope.traffic.message;
 
+import java.util.List;
+
 /**
- * One side of a message. {@code pod}, {@code namespace}, {@code service} (a name in {@code namespace}) and
- * {@code portName} (the service port's name) are null when no resolver knows them.
+ * One side of a message. {@code pod}, {@code namespace}, {@code service} (a name in {@code namespace}: the one serving
+ * this port) and {@code portName} (that service port's name) are null when no resolver knows them; {@code services}
+ * lists every service selecting the pod (best first), empty when none is known.
  */
-public record Endpoint(String ip, int port, String pod, String namespace, String service, String portName) {
+public record Endpoint(String ip, int port, String pod, String namespace, String service, String portName, List<String> services) {
+    public Endpoint {
+        services = services == null ? List.of() : List.copyOf(services);
+    }
+
     public Endpoint(String ip, int port, String pod, String namespace) {
-        this(ip, port, pod, namespace, null, null);
+        this(ip, port, pod, namespace, null, null, List.of());
     }
 
     /** {@code namespace/pod:port}, else {@code namespace/svc/service:port} (a ClusterIP), else {@code ip:port}. */

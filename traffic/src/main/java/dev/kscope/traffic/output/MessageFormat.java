@@ -90,6 +90,9 @@ public final class MessageFormat {
             gen.writeStringField("namespace", e.namespace() == null ? "" : e.namespace());
             gen.writeStringField("service", e.service() == null ? "" : e.service());
             gen.writeStringField("port_name", e.portName() == null ? "" : e.portName());
+            gen.writeArrayFieldStart("services");
+            for (var s : e.services()) gen.writeString(s);
+            gen.writeEndArray();
             gen.writeEndObject();
         }
 

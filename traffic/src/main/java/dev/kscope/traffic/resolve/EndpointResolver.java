@@ -49,7 +49,8 @@ public interface EndpointResolver {
                 }
             }
             if (service == null && !services.isEmpty()) service = services.getFirst();
-            return new Endpoint(ip, port, pod, namespace, service == null ? null : service.name(), portName);
+            return new Endpoint(ip, port, pod, namespace, service == null ? null : service.name(), portName,
+                    services.stream().map(ServicePorts::name).toList());
         }
     }
 
