@@ -66,7 +66,10 @@ public final class ClusterAddresses implements AutoCloseable {
     private final KubernetesClient client;
     private final boolean ownsClient;
     private final Consumer<String> warnings;
-    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final Map<String, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("kscope-cluster-watchdog").unstarted(r));
+    private int watchesDownFor;
     private final AtomicLong generation = new AtomicLong();
     private final AtomicBoolean warned = new AtomicBoolean();
     private final Map<String, Throwable> startupFailures = new ConcurrentHashMap<>();
@@ -109,6 +112,8 @@ public final class ClusterAddresses implements AutoCloseable {
         }
         index.started = true;
         index.reportStartupFailures();
+        // an API server that goes away later only shows as watches that stay closed (the informers reconnect quietly)
+        index.watchdog.scheduleWithFixedDelay(index::checkWatches, 2, 2, TimeUnit.SECONDS);
         return index;
     }
 
@@ -129,7 +134,7 @@ public final class ClusterAddresses implements AutoCloseable {
         }
         informer.exceptionHandler((isStarted, t) -> {
             if (!started) startupFailures.putIfAbsent(resource, t);
-            else warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering about " + resource + " ("
+            else warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering (" + resource + ": "
                     + cause(t) + "): names stay as last seen until it is back");
             settle.run();
             return true; // keep retrying, with the informer's back-off
@@ -151,7 +156,16 @@ public final class ClusterAddresses implements AutoCloseable {
             }
         });
         informer.start().whenComplete((ok, failure) -> settle.run());
-        informers.add(informer);
+        informers.put(resource, informer);
+    }
+
+    private void checkWatches() {
+        var down = informers.entrySet().stream().filter(e -> !e.getValue().isWatching()).map(Map.Entry::getKey).toList();
+        watchesDownFor = down.isEmpty() ? 0 : watchesDownFor + 1;
+        if (watchesDownFor == 2) {
+            warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering (the watch on " + String.join(", ", down)
+                    + " is closed and does not reopen): names stay as last seen until it is back");
+        }
     }
 
     private void reportStartupFailures() {
@@ -359,7 +373,8 @@ public final class ClusterAddresses implements AutoCloseable {
 
     @Override
     public void close() {
-        for (var informer : informers) informer.stop();
+        watchdog.shutdownNow();
+        for (var informer : informers.values()) informer.stop();
         if (ownsClient) client.close();
     }
 }

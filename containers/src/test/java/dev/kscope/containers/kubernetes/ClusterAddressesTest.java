@@ -192,6 +192,27 @@ class ClusterAddressesTest {
     }
 
     @Test
+    void apiServerGoingAwayIsOneWarningAndKeepsTheNames() throws Exception {
+        var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        try (var goingAway = server.createClient()) {
+            goingAway.resource(service("shop", "cart", "10.96.8.8", "http", 80, 8080)).create();
+            var warnings = new CopyOnWriteArrayList<String>();
+            try (var index = ClusterAddresses.start(goingAway, false, Duration.ofSeconds(5), warnings::add)) {
+                assertThat(index.lookup("10.96.8.8")).isPresent();
+                Thread.sleep(4500); // the watchdog looks twice at healthy watches: no warning
+                assertThat(warnings).isEmpty();
+                server.destroy();
+                await(() -> warnings.isEmpty() ? Optional.empty() : Optional.of(true));
+                Thread.sleep(4500); // the informers retry and the watchdog looks twice meanwhile: no more lines
+                assertThat(warnings).singleElement().asString().contains("stopped answering (").contains("names stay as last seen until it is back");
+                assertThat(index.lookup("10.96.8.8")).as("what was known stays known").isPresent();
+            }
+        }
+    }
+
+    @Test
     void apiServerDownIsOneWarningWithoutWaiting() {
         // port 23002 (this area's range): nothing listens there
         var config = new ConfigBuilder().withMasterUrl("https://127.0.0.1:23002").withTrustCerts(true)
