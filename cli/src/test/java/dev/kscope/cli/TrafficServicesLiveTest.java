@@ -64,6 +64,15 @@ class TrafficServicesLiveTest {
             var lines = new LinkedBlockingQueue<String>();
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
             Thread.ofPlatform().daemon().start(() -> out.lines().forEach(lines::add));
+            var err = new StringBuffer();
+            var errStream = p.getErrorStream();
+            var errReader = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    err.append(new String(errStream.readAllBytes()));
+                } catch (java.io.IOException closed) {
+                    // destroyed
+                }
+            });
             String row = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (row == null && System.nanoTime() < deadline) {
@@ -78,6 +87,11 @@ class TrafficServicesLiveTest {
             assertThat(m.get("dst")).isEqualTo(Map.of("ip", web.ip(), "port", 8080, "pod", "web", "namespace", ns,
                     "service", "web", "port_name", "http", "services", List.of("web")));
             assertThat(m.get("src")).containsEntry("pod", "client").containsEntry("namespace", ns).containsEntry("service", "").containsEntry("services", List.of());
+            Thread.sleep(4500); // long enough for the watchdog to look at the (healthy) watches twice
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor(); // not destroy(): it closes the pipes
+            assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            errReader.join(5000);
+            assertThat(err.toString()).as("a healthy API is not warned about").doesNotContain("warning").contains("messages");
         } finally {
             if (p != null) {
                 p.destroy();

@@ -66,9 +66,14 @@ public final class KubernetesClients {
         return Path.of(System.getProperty("user.home"), ".kube", "config");
     }
 
-    static String rootMessage(Throwable e) {
+    static Throwable root(Throwable e) {
         var t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t;
+    }
+
+    static String rootMessage(Throwable e) {
+        var t = root(e);
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

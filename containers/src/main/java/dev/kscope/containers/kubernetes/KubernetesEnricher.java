@@ -80,6 +80,7 @@ public final class KubernetesEnricher implements AutoCloseable {
             for (var pod : client.pods().inAnyNamespace().list().getItems()) remember(pod);
             return Optional.ofNullable(byUid.get(c.podUid()));
         } catch (RuntimeException e) {
+            if (KubernetesClients.root(e) instanceof InterruptedException) return Optional.empty(); // kscope is stopping: no news
             quietUntil = System.nanoTime() + coolDown.toNanos();
             if (!warned) {
                 warned = true;
