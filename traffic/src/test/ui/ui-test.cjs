@@ -12,7 +12,7 @@ const assert = (cond, what) => { if (!cond) throw new Error('assertion failed: '
     await page.waitForFunction(() => document.querySelectorAll('tr.msg').length === 3);
     const rows = await page.$$eval('tr.msg', trs => trs.map(tr => tr.innerText));
     assert(rows.some(r => r.includes('GET /api/orders') && r.includes('500')), 'the 500 row: ' + rows);
-    assert(rows.some(r => r.includes('A shop.default.svc') && r.includes('NOERROR')), 'the DNS row: ' + rows);
+    assert(rows.some(r => r.includes('A shop.default.svc') && r.includes('NOERROR') && r.includes('kube-system/svc/kube-dns:53')), 'the DNS row: ' + rows);
 
     // Detail pane: headers, body preview, timing.
     await page.click('tr.msg:has-text("GET /api/orders")');
@@ -27,6 +27,8 @@ const assert = (cond, what) => { if (!cond) throw new Error('assertion failed: '
     await page.waitForSelector('#map g.edge');
     const nodes = await page.$$eval('#map g.node', gs => gs.map(g => g.dataset.id));
     assert(nodes.includes('10.0.0.1') && nodes.includes('10.0.0.2:80'), 'map nodes: ' + nodes);
+    assert(nodes.includes('kube-system/svc/kube-dns'), 'the service node: ' + nodes);
+    assert(await page.$('#map g.node[data-id="kube-system/svc/kube-dns"] circle.service'), 'a service is drawn as one');
     const edges = await page.$$eval('#map g.edge text', ts => ts.map(t => t.textContent));
     assert(edges.some(e => e.startsWith('http 2 calls') && e.includes('err 50%')), 'map edge: ' + edges);
 

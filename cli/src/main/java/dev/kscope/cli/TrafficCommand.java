@@ -39,12 +39,17 @@ import java.util.function.Consumer;
                 "  kscope traffic -r all.pcap --filter 'dns.rcode == \"NXDOMAIN\"'",
                 "  kscope traffic -r all.pcap --filter 'latency_ms > 100 && dst.port == 6379'",
                 "  kscope traffic -r all.pcap --filter 'grpc.status != \"OK\" && dst.pod == \"web\"'",
+                "  kscope traffic -r all.pcap --filter 'dst.service == \"orders\" && src.namespace == \"shop\"' -o wide",
+                "  kscope traffic -r node2.pcap --context prod       (name pods and services from that cluster's API)",
                 "  kscope traffic -r all.pcap --db traffic.duckdb --retention 7d",
                 "  kscope traffic query 'http.status >= 500' --db traffic.duckdb -w errors.pcapng",
                 "  kscope traffic -r all.pcap --ui         (then open http://127.0.0.1:8899)",
                 "",
                 "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
+                "Names: pods of this node from its container runtime; with a Kubernetes API (--kubeconfig, $KUBECONFIG,",
+                "~/.kube/config or in-cluster) also services (svc/NAME for a ClusterIP) and pods of other nodes;",
+                "--no-kubernetes turns that off.",
                 "Make a capture: tcpdump -i any -w web.pcap 'tcp port 80'"})
 public final class TrafficCommand implements Runnable {
     @picocli.CommandLine.Mixin
@@ -58,8 +63,12 @@ public final class TrafficCommand implements Runnable {
     java.util.List<String> interfaces = new java.util.ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table (default) or json (one object per line)")
+            description = "table (default), wide (pods and services side by side), json (one object per line) or yaml")
     String output;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "kubeconfig context of the cluster that names services and pods of other nodes (default: the current one)")
+    String context;
 
     @Option(names = "--filter", paramLabel = "CEL", description = "only messages for which this CEL expression is true")
     String filter;
@@ -119,7 +128,8 @@ public final class TrafficCommand implements Runnable {
         };
         // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
         try (var capture = capturing ? LiveCapture.start(targets()) : null;
-             var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(podFlags.runtime.options());
+             var source = capturing ? capture.source() : CaptureSource.open(read); store;
+             var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames(live));
              var output = live ? null : new AsyncSink(sink::accept, 4096)) {
             var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
             if (web == null) printer.header();
@@ -144,6 +154,21 @@ public final class TrafficCommand implements Runnable {
                 web.close();
             }
         }
+    }
+
+    /**
+     * The cluster's names for addresses, when its API is configured (one warning when it is not, or does not answer).
+     * A file waits longer for a big cluster's lists than a live capture, which should start capturing soon.
+     */
+    private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames(boolean live) {
+        var flags = podFlags.runtime;
+        Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
+        var mode = flags.noKubernetes ? dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.OFF
+                : dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.ON;
+        return dev.kscope.containers.kubernetes.KubernetesClients
+                .open(mode, flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
+                .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(live ? 5 : 30), warn))
+                .orElse(null);
     }
 
     /** The pods or interfaces to capture: the same resolution as kscope capture's. */
@@ -192,7 +217,7 @@ public final class TrafficCommand implements Runnable {
         @Option(names = "--since", paramLabel = "AGE", description = "only messages that started in the last AGE (e.g. 10m, 2h, 7d)")
         String since;
 
-        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default) or json")
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default), wide, json or yaml")
         String output;
 
         @Option(names = {"-w", "--write"}, paramLabel = "FILE.pcapng", description = "write the packets of the matching messages here")

@@ -114,7 +114,7 @@ class TrafficCommandTest {
         assertThat(truncated.code()).isZero();
         assertThat(truncated.err()).contains("the file ends in the middle of a packet");
 
-        assertThat(kscope("traffic", "-r", pcap.toString(), "-o", "yaml").err()).startsWith("kscope: unknown output format 'yaml'");
+        assertThat(kscope("traffic", "-r", pcap.toString(), "-o", "xml").err()).startsWith("kscope: unknown output format 'xml' (use -o table, wide, json or yaml)");
     }
 
     @Test
@@ -148,8 +148,8 @@ class TrafficCommandTest {
         assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "json").out().lines()).hasSize(6);
         assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10m", "-o", "json").out()).isEmpty();
 
-        assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "yaml").err())
-                .isEqualTo("kscope: unknown output format 'yaml' (use -o table or -o json)\n");
+        assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "xml").err())
+                .isEqualTo("kscope: unknown output format 'xml' (use -o table, wide, json or yaml)\n");
         assertThat(kscope("traffic", "query", "--db", dir.resolve("none.duckdb").toString()).err())
                 .startsWith("kscope: no message history at");
         assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10 minutes").err())

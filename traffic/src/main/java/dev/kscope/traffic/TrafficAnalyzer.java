@@ -55,7 +55,8 @@ public final class TrafficAnalyzer implements PacketHandler {
     private final DecodedPacket packet = new DecodedPacket();
     private final TcpReassembler tcp;
     private final Map<Protocol, DatagramDissector> datagramDissectors = new LinkedHashMap<>();
-    private final Map<String, EndpointResolver.PodRef> podCache = new HashMap<>();
+    private final Map<String, EndpointResolver.Name> names = new HashMap<>();
+    private long namesGeneration;
     private final Stats stats = new Stats();
     private long lastUdpExpiry;
 
@@ -137,13 +138,18 @@ public final class TrafficAnalyzer implements PacketHandler {
     }
 
     private Endpoint endpoint(String ip, int port) {
-        if (podCache.size() > 65_536) podCache.clear(); // pods come and go: the cache only spares repeated lookups
-        var pod = podCache.computeIfAbsent(ip, k -> {
+        long generation = resolver.generation();
+        // pods come and go: the cache only spares repeated lookups, and is dropped when the resolver learned something
+        if (generation != namesGeneration || names.size() > 65_536) {
+            names.clear();
+            namesGeneration = generation;
+        }
+        var name = names.computeIfAbsent(ip, k -> {
             var r = resolver.resolve(k);
-            return r == null ? NO_POD : r;
+            return r == null ? UNKNOWN : r;
         });
-        return pod == NO_POD ? new Endpoint(ip, port, null, null) : new Endpoint(ip, port, pod.pod(), pod.namespace());
+        return name == UNKNOWN ? new Endpoint(ip, port, null, null) : name.on(ip, port);
     }
 
-    private static final EndpointResolver.PodRef NO_POD = new EndpointResolver.PodRef(null, null);
+    private static final EndpointResolver.Name UNKNOWN = new EndpointResolver.Name(null, null, List.of());
 }

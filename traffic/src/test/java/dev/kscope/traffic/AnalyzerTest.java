@@ -28,8 +28,8 @@ class AnalyzerTest {
         t.close();
         TcpScript.analyzeFrames(dir.resolve("p.pcap"), t.frames);
         EndpointResolver pods = ip -> switch (ip) {
-            case "10.244.1.5" -> new EndpointResolver.PodRef("shop", "frontend-7d9f");
-            case "10.244.2.9" -> new EndpointResolver.PodRef("shop", "web");
+            case "10.244.1.5" -> EndpointResolver.Name.pod("shop", "frontend-7d9f");
+            case "10.244.2.9" -> EndpointResolver.Name.pod("shop", "web");
             default -> null;
         };
         var out = new ArrayList<Message>();

@@ -52,7 +52,9 @@ class TrafficUiTest {
                 for (var f : frames) w.write(ts += 1_000_000, f);
             }
             try (var src = new dev.kscope.traffic.pcap.PcapFileSource(pcap)) {
-                new TrafficAnalyzer(EndpointResolver.NONE, ui).run(src);
+                // 10.0.0.53 is a service's ClusterIP: the row names it, the map draws it as a service node
+                var kubeDns = new EndpointResolver.Name("kube-system", null, java.util.List.of(new EndpointResolver.ServicePorts("kube-dns", Map.of(53, "dns"))));
+                new TrafficAnalyzer(ip -> ip.equals("10.0.0.53") ? kubeDns : null, ui).run(src);
             }
 
             // The API on its own: a bad filter is a 400 naming the column.

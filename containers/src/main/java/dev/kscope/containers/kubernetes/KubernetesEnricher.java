@@ -5,11 +5,8 @@ import dev.kscope.containers.ContainerCollectionOptions.KubernetesMode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,35 +53,8 @@ public final class KubernetesEnricher implements AutoCloseable {
                                                       Duration coolDown) {
         if (mode == KubernetesMode.OFF) return Optional.empty();
         if (client != null) return Optional.of(new KubernetesEnricher(client, false, warnings, coolDown));
-        var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
-        var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
-                && Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
-        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
-            warnings.accept("cannot read kubeconfig " + kubeconfig + ": Kubernetes owner and node enrichment is off (pass a readable --kubeconfig)");
-            return Optional.empty();
-        }
-        if ((file == null || !Files.isReadable(file)) && !inCluster) {
-            if (mode == KubernetesMode.ON) {
-                warnings.accept("no kubeconfig ($KUBECONFIG, ~/.kube/config) and not inside a cluster: Kubernetes owner and node enrichment is off");
-            }
-            return Optional.empty();
-        }
-        try {
-            var config = file != null && Files.isReadable(file) ? Config.fromKubeconfig(file.toFile()) : Config.autoConfigure(null);
-            config.setConnectionTimeout(2000);
-            config.setRequestTimeout(3000);
-            config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
-            return Optional.of(new KubernetesEnricher(new KubernetesClientBuilder().withConfig(config).build(), true, warnings, coolDown));
-        } catch (RuntimeException e) {
-            warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (Kubernetes owner and node enrichment is off)");
-            return Optional.empty();
-        }
-    }
-
-    private static Path defaultKubeconfig() {
-        var env = System.getenv("KUBECONFIG");
-        if (env != null && !env.isBlank()) return Path.of(env.split(":")[0]);
-        return Path.of(System.getProperty("user.home"), ".kube", "config");
+        return KubernetesClients.open(mode, kubeconfig, null, "Kubernetes owner and node enrichment is off", warnings)
+                .map(c -> new KubernetesEnricher(c, true, warnings, coolDown));
     }
 
     /** False while cooling down after the API failed to answer: lookups made now would return nothing. */
@@ -110,10 +80,11 @@ public final class KubernetesEnricher implements AutoCloseable {
             for (var pod : client.pods().inAnyNamespace().list().getItems()) remember(pod);
             return Optional.ofNullable(byUid.get(c.podUid()));
         } catch (RuntimeException e) {
+            if (KubernetesClients.root(e) instanceof InterruptedException) return Optional.empty(); // kscope is stopping: no news
             quietUntil = System.nanoTime() + coolDown.toNanos();
             if (!warned) {
                 warned = true;
-                warnings.accept("Kubernetes API at " + client.getMasterUrl() + " failed (" + rootMessage(e)
+                warnings.accept("Kubernetes API at " + client.getMasterUrl() + " failed (" + KubernetesClients.rootMessage(e)
                         + "): containers are listed without owner and node; next try in " + coolDown.toSeconds() + " s");
             }
             return Optional.empty();
@@ -150,12 +121,6 @@ public final class KubernetesEnricher implements AutoCloseable {
     private static OwnerReference controller(List<OwnerReference> refs) {
         if (refs == null || refs.isEmpty()) return null;
         return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(refs.getFirst());
-    }
-
-    private static String rootMessage(Throwable e) {
-        var t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     @Override

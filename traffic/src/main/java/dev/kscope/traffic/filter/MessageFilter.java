@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A CEL expression over messages, e.g. {@code http.status >= 500 && dst.pod == "web"}.
+ * A CEL expression over messages, e.g. {@code http.status >= 500 && dst.pod == "web"} or {@code dst.service == "orders"}.
  * Variables: {@link #VARIABLES}; protocol maps (http, dns, redis, ...) are empty for other protocols, and an
  * expression that fails on a message (e.g. a missing key) does not match it.
  */
@@ -27,7 +27,7 @@ public final class MessageFilter {
     /** The protocol variables; each is a map, filled for messages of that protocol. */
     public static final List<String> PROTOCOLS = List.of("http", "dns", "redis", "postgres", "grpc", "kafka");
     public static final String VARIABLES = "proto, summary, status, error, problem, malformed, latency_ms, "
-            + "request_size, response_size, src.{ip,port,pod,namespace}, dst.{...}, http.*, dns.*, redis.*, postgres.*, grpc.*, kafka.*";
+            + "request_size, response_size, src.{ip,port,pod,namespace,service,port_name,services}, dst.{...}, http.*, dns.*, redis.*, postgres.*, grpc.*, kafka.*";
 
     private static final CelOptions OPTIONS = CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
     private static final CelCompiler COMPILER;
@@ -35,6 +35,7 @@ public final class MessageFilter {
 
     static {
         var b = CelCompilerFactory.standardCelCompilerBuilder().setOptions(OPTIONS).setResultType(SimpleType.BOOL)
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS) // has(), exists(), all(), filter(), map()
                 .addVar("proto", SimpleType.STRING)
                 .addVar("summary", SimpleType.STRING)
                 .addVar("status", SimpleType.STRING)
@@ -111,6 +112,9 @@ public final class MessageFilter {
         m.put("port", (long) e.port());
         m.put("pod", e.pod() == null ? "" : e.pod());
         m.put("namespace", e.namespace() == null ? "" : e.namespace());
+        m.put("service", e.service() == null ? "" : e.service());
+        m.put("port_name", e.portName() == null ? "" : e.portName());
+        m.put("services", e.services());
         return m;
     }
 }

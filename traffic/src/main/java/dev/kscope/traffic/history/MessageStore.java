@@ -56,7 +56,10 @@ public final class MessageStore implements AutoCloseable {
                           src_ip VARCHAR, src_port INTEGER, src_pod VARCHAR, src_namespace VARCHAR,
                           dst_ip VARCHAR, dst_port INTEGER, dst_pod VARCHAR, dst_namespace VARCHAR,
                           summary VARCHAR, status VARCHAR, error BOOLEAN, problem VARCHAR, latency_ns BIGINT,
-                          request_size BIGINT, response_size BIGINT, details JSON, source VARCHAR)""");
+                          request_size BIGINT, response_size BIGINT, details JSON, source VARCHAR,
+                          src_service VARCHAR, src_port_name VARCHAR, dst_service VARCHAR, dst_port_name VARCHAR,
+                          src_services VARCHAR, dst_services VARCHAR)""");
+                addMissingColumns(st);
                 st.execute("CREATE INDEX IF NOT EXISTS messages_time ON messages(time_ns)");
             }
         } catch (SQLException | java.io.IOException e) {
@@ -65,10 +68,29 @@ public final class MessageStore implements AutoCloseable {
         }
     }
 
+    /** A history written by an older kscope lacks the service columns: they are added (empty for the old rows). */
+    private static void addMissingColumns(java.sql.Statement st) throws SQLException {
+        var present = new java.util.HashSet<String>();
+        try (var rs = st.executeQuery("SELECT column_name FROM information_schema.columns WHERE table_name = 'messages'")) {
+            while (rs.next()) present.add(rs.getString(1));
+        }
+        var missing = SERVICE_COLUMNS.stream().filter(c -> !present.contains(c)).toList();
+        if (missing.isEmpty()) return;
+        st.execute("DROP INDEX IF EXISTS messages_time"); // DuckDB does not alter a table an index depends on
+        for (var column : missing) st.execute("ALTER TABLE messages ADD COLUMN " + column + " VARCHAR");
+    }
+
+    private static final List<String> SERVICE_COLUMNS = List.of("src_service", "src_port_name", "dst_service", "dst_port_name",
+            "src_services", "dst_services"); // services: comma-separated (a service name has no comma)
+
     public void add(Message m, String source) {
         try {
             if (insert == null) {
-                insert = db.prepareStatement("INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                insert = db.prepareStatement("""
+                        INSERT INTO messages (id, time_ns, proto, src_ip, src_port, src_pod, src_namespace, dst_ip, dst_port, dst_pod,
+                          dst_namespace, summary, status, error, problem, latency_ns, request_size, response_size, details, source,
+                          src_service, src_port_name, dst_service, dst_port_name, src_services, dst_services)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""");
             }
             int i = 1;
             insert.setLong(i++, m.id());
@@ -88,7 +110,12 @@ public final class MessageStore implements AutoCloseable {
             insert.setLong(i++, m.requestBytes());
             insert.setLong(i++, m.responseBytes());
             insert.setString(i++, JSON.writeValueAsString(m.details()));
-            insert.setString(i, source);
+            insert.setString(i++, source);
+            for (var e : new Endpoint[]{m.src(), m.dst()}) {
+                insert.setString(i++, e.service());
+                insert.setString(i++, e.portName());
+            }
+            for (var e : new Endpoint[]{m.src(), m.dst()}) insert.setString(i++, e.services().isEmpty() ? null : String.join(",", e.services()));
             insert.addBatch();
             newestNanos = Math.max(newestNanos, m.startNanos());
             if (++pending >= BATCH) flush();
@@ -146,8 +173,7 @@ public final class MessageStore implements AutoCloseable {
                     Map<String, Object> details = JSON.readValue(rs.getString("details"), new TypeReference<>() {
                     });
                     var m = new Message(rs.getLong("id"), rs.getString("proto"),
-                            new Endpoint(rs.getString("src_ip"), rs.getInt("src_port"), rs.getString("src_pod"), rs.getString("src_namespace")),
-                            new Endpoint(rs.getString("dst_ip"), rs.getInt("dst_port"), rs.getString("dst_pod"), rs.getString("dst_namespace")),
+                            endpoint(rs, "src_"), endpoint(rs, "dst_"),
                             rs.getLong("time_ns"), rs.getLong("latency_ns"), rs.getLong("request_size"), rs.getLong("response_size"),
                             rs.getString("summary"), rs.getString("status"), rs.getBoolean("error"), rs.getString("problem"), details);
                     out.add(new Stored(m, rs.getString("source")));
@@ -157,6 +183,12 @@ public final class MessageStore implements AutoCloseable {
             throw new KscopeException("cannot read message history " + path + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    private static Endpoint endpoint(java.sql.ResultSet rs, String side) throws SQLException {
+        return new Endpoint(rs.getString(side + "ip"), rs.getInt(side + "port"), rs.getString(side + "pod"), rs.getString(side + "namespace"),
+                rs.getString(side + "service"), rs.getString(side + "port_name"),
+                rs.getString(side + "services") == null ? List.of() : List.of(rs.getString(side + "services").split(",")));
     }
 
     @Override

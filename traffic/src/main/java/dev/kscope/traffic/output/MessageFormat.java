@@ -3,6 +3,8 @@ package dev.kscope.traffic.output;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
 
@@ -14,11 +16,14 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
-/** Renders messages as JSON (one object per line) or as table rows. */
+/** Renders messages as JSON (one object per line), YAML (one document each) or as table rows (wide: with services). */
 public final class MessageFormat {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory YAML = YAMLFactory.builder().enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build();
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     public static final String TABLE_HEADER = row("TIME(UTC)", "PROTO", "SOURCE", "DESTINATION", "REQUEST", "STATUS", "LATENCY", "BYTES", "NOTE");
+    public static final String WIDE_HEADER = wide("TIME(UTC)", "PROTO", "SOURCE", "SRC-SERVICE", "DESTINATION", "DST-SERVICE", "REQUEST",
+            "STATUS", "LATENCY", "BYTES", "NOTE");
 
     private MessageFormat() {
     }
@@ -35,11 +40,18 @@ public final class MessageFormat {
     /** Writes messages as JSON Lines, streaming (no intermediate maps). Fields: those of the filter language, plus id and time. */
     public static final class JsonLines implements AutoCloseable {
         private final JsonGenerator gen;
+        private final boolean yaml;
 
         public JsonLines(OutputStream out) {
+            this(out, false);
+        }
+
+        /** {@code yaml}: one YAML document per message (each starting with {@code ---}) instead of one JSON line. */
+        public JsonLines(OutputStream out, boolean yaml) {
+            this.yaml = yaml;
             try {
-                gen = JSON.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
+                gen = (yaml ? YAML : JSON).createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                if (!yaml) gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -76,6 +88,11 @@ public final class MessageFormat {
             gen.writeNumberField("port", e.port());
             gen.writeStringField("pod", e.pod() == null ? "" : e.pod());
             gen.writeStringField("namespace", e.namespace() == null ? "" : e.namespace());
+            gen.writeStringField("service", e.service() == null ? "" : e.service());
+            gen.writeStringField("port_name", e.portName() == null ? "" : e.portName());
+            gen.writeArrayFieldStart("services");
+            for (var s : e.services()) gen.writeString(s);
+            gen.writeEndArray();
             gen.writeEndObject();
         }
 
@@ -115,7 +132,7 @@ public final class MessageFormat {
         @Override
         public void close() {
             try {
-                gen.writeRaw('\n');
+                if (!yaml) gen.writeRaw('\n');
                 gen.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -127,6 +144,27 @@ public final class MessageFormat {
         return row(CLOCK.format(Instant.ofEpochSecond(0, m.startNanos())), m.protocol(), endpoint(m.src()), endpoint(m.dst()),
                 cut(m.summary(), 50), m.status().isEmpty() ? "-" : m.status(), latency(m.latencyNanos()),
                 m.requestBytes() + "/" + m.responseBytes(), m.problem() == null ? "" : m.problem());
+    }
+
+    /** As {@link #tableRow}, with pods (or addresses) and services side by side. */
+    public static String wideRow(Message m) {
+        return wide(CLOCK.format(Instant.ofEpochSecond(0, m.startNanos())), m.protocol(), podOrAddress(m.src()), service(m.src()),
+                podOrAddress(m.dst()), service(m.dst()), cut(m.summary(), 50), m.status().isEmpty() ? "-" : m.status(),
+                latency(m.latencyNanos()), m.requestBytes() + "/" + m.responseBytes(), m.problem() == null ? "" : m.problem());
+    }
+
+    private static String wide(String time, String proto, String src, String srcService, String dst, String dstService, String req,
+                               String status, String lat, String bytes, String note) {
+        return String.format("%-12s %-6s %-28s %-22s %-28s %-22s %-50s %-8s %8s %-13s %s", time, proto, src, srcService, dst, dstService,
+                req, status, lat, bytes, note).stripTrailing();
+    }
+
+    private static String podOrAddress(Endpoint e) {
+        return e.pod() != null ? e.display() : e.address();
+    }
+
+    private static String service(Endpoint e) {
+        return e.service() == null ? "-" : e.serviceDisplay();
     }
 
     private static String row(String time, String proto, String src, String dst, String req, String status, String lat,

@@ -6,23 +6,27 @@ import dev.kscope.traffic.message.Message;
 
 import java.io.PrintStream;
 
-/** Messages as {@code -o} asks for them: table rows under a header, or JSON lines (see {@link MessageFormat}). */
+/** Messages as {@code -o} asks for them: table or wide rows under a header, JSON lines or YAML documents (see {@link MessageFormat}). */
 public final class MessagePrinter implements EventPrinter<Message> {
     private final PrintStream out;
     private final MessageFormat.JsonLines json;
+    private final boolean wide;
     private boolean headerDone, printed;
 
-    private MessagePrinter(PrintStream out, boolean json) {
+    private MessagePrinter(PrintStream out, boolean json, boolean yaml, boolean wide) {
         this.out = out;
-        this.json = json ? new MessageFormat.JsonLines(out) : null;
+        this.json = json ? new MessageFormat.JsonLines(out, yaml) : null;
+        this.wide = wide;
     }
 
     /** Fails on an unknown format before anything is read or captured. */
     public static MessagePrinter of(String format, PrintStream out) {
         return switch (format) {
-            case "table" -> new MessagePrinter(out, false);
-            case "json" -> new MessagePrinter(out, true);
-            default -> throw new KscopeException("unknown output format '" + format + "' (use -o table or -o json)", null, 2);
+            case "table" -> new MessagePrinter(out, false, false, false);
+            case "wide" -> new MessagePrinter(out, false, false, true);
+            case "json" -> new MessagePrinter(out, true, false, false);
+            case "yaml" -> new MessagePrinter(out, true, true, false);
+            default -> throw new KscopeException("unknown output format '" + format + "' (use -o table, wide, json or yaml)", null, 2);
         };
     }
 
@@ -31,14 +35,14 @@ public final class MessagePrinter implements EventPrinter<Message> {
     public void header() {
         if (json != null || headerDone) return;
         headerDone = true;
-        out.println(MessageFormat.TABLE_HEADER);
+        out.println(wide ? MessageFormat.WIDE_HEADER : MessageFormat.TABLE_HEADER);
     }
 
     @Override
     public void print(Message m) {
         header();
         if (json != null) json.write(m);
-        else out.println(MessageFormat.tableRow(m));
+        else out.println(wide ? MessageFormat.wideRow(m) : MessageFormat.tableRow(m));
         printed = true;
     }
 

@@ -43,6 +43,12 @@ public final class PcapFileSource implements CaptureSource {
             throw new KscopeException("cannot read " + path + ": " + file.byteSize()
                     + " bytes is too short for a pcap or pcapng header (is it a capture file?)");
         }
+        try {
+            new CaptureReader(path.toString()).next(file, 0, file.byteSize(), p -> { }); // no capture: fail before anything starts
+        } catch (KscopeException notACapture) {
+            close();
+            throw notACapture;
+        }
     }
 
     @Override

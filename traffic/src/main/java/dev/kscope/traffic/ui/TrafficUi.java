@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * GET /api/messages?filter=CEL&limit=N  newest N (1000) messages, newest last
  * GET /api/messages/ID          one message
  * GET /api/stream?filter=CEL&since=ID  messages after ID (the client's last), then new ones as they come (SSE)
- * GET /api/map?filter=CEL       service map: nodes and edges with calls, rate, error rate, latency
+ * GET /api/map?filter=CEL       service map: nodes (services with their pods, else pods or addresses) and edges with calls,
+ *                               rate, error rate, latency
  * </pre>
  * A bad filter, limit or since is answered with 400 {"error": "..."}.
  */
@@ -193,7 +194,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         }
     }
 
-    /** Nodes are pods (or addresses); an edge is client node -> server endpoint per protocol. */
+    /** Nodes are services (their pods grouped in them), else pods or addresses; an edge is client node -> server node per protocol. */
     private void map(HttpExchange ex) throws IOException {
         var query = query(ex);
         if (query == null) return;
@@ -202,14 +203,20 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         final class Stats {
             long calls, errors, latencySum, latencyCount, latencyMax, first = Long.MAX_VALUE, last = Long.MIN_VALUE;
         }
+        record Node(String namespace, String kind, java.util.TreeSet<String> pods) {
+        }
         var edges = new LinkedHashMap<Edge, Stats>();
-        var nodes = new LinkedHashMap<String, String>();
+        var nodes = new LinkedHashMap<String, Node>();
         for (var m : snapshot()) {
             if (!query.matches(m)) continue;
             var src = node(m.src(), false);
             var dst = node(m.dst(), true);
-            nodes.putIfAbsent(src, m.src().namespace() == null ? "" : m.src().namespace());
-            nodes.putIfAbsent(dst, m.dst().namespace() == null ? "" : m.dst().namespace());
+            for (var side : List.of(Map.entry(src, m.src()), Map.entry(dst, m.dst()))) {
+                var e = side.getValue();
+                var node = nodes.computeIfAbsent(side.getKey(), k -> new Node(e.namespace() == null ? "" : e.namespace(),
+                        e.service() != null ? "service" : e.pod() != null ? "pod" : "address", new java.util.TreeSet<>()));
+                if (e.service() != null && e.pod() != null) node.pods().add(e.pod());
+            }
             var s = edges.computeIfAbsent(new Edge(src, dst, m.protocol()), k -> new Stats());
             s.calls++;
             if (m.error() || m.problem() != null) s.errors++;
@@ -225,7 +232,11 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         int i = 0;
         for (var n : nodes.entrySet()) {
             if (i++ > 0) sb.append(',');
-            sb.append("{\"id\":").append(quote(n.getKey())).append(",\"namespace\":").append(quote(n.getValue())).append('}');
+            sb.append("{\"id\":").append(quote(n.getKey())).append(",\"namespace\":").append(quote(n.getValue().namespace()))
+                    .append(",\"kind\":").append(quote(n.getValue().kind())).append(",\"pods\":[");
+            int p = 0;
+            for (var pod : n.getValue().pods()) sb.append(p++ > 0 ? "," : "").append(quote(pod));
+            sb.append("]}");
         }
         sb.append("],\"edges\":[");
         i = 0;
@@ -246,9 +257,14 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         send(ex, 200, "application/json", sb.append("]}").toString());
     }
 
-    /** A client is its pod or address (its port is ephemeral); a server is pod:port or address:port. */
+    /**
+     * A service when known, whichever of its pods or ports was called (so its pods are one node); else a client is its
+     * pod or address (its port is ephemeral) and a server is pod:port or address:port.
+     */
     private static String node(Endpoint e, boolean server) {
-        var name = e.pod() != null ? (e.namespace() == null ? "" : e.namespace() + "/") + e.pod() : e.ip();
+        var ns = e.namespace() == null ? "" : e.namespace() + "/";
+        if (e.service() != null) return ns + "svc/" + e.service();
+        var name = e.pod() != null ? ns + e.pod() : e.ip();
         return server ? name + ":" + e.port() : name;
     }
 

@@ -1,0 +1,79 @@
+package dev.kscope.containers.kubernetes;
+
+import dev.kscope.containers.ContainerCollectionOptions.KubernetesMode;
+import dev.kscope.core.KscopeException;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A client for the API server that enriches what kscope sees, when there is one: {@code --kubeconfig}, else
+ * {@code $KUBECONFIG} (its first file), else {@code ~/.kube/config}, else the in-cluster service account. Short
+ * timeouts and no retries, so a dead API server costs a few seconds at most. A missing or unreadable
+ * configuration is a warning (what is off, and how to turn it on), never an error: enrichment is optional.
+ */
+public final class KubernetesClients {
+    private KubernetesClients() {
+    }
+
+    /**
+     * @param mode      OFF: no client; AUTO: none, silently, when there is no configuration; ON: warn then
+     * @param context   a kubeconfig context, or null for the current one; one that does not exist is bad input (thrown)
+     * @param whatIsOff the consequence named in warnings, e.g. "Kubernetes owner and node enrichment is off"
+     */
+    public static Optional<KubernetesClient> open(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
+                                                  Consumer<String> warnings) {
+        if (mode == KubernetesMode.OFF) return Optional.empty();
+        var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
+        var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
+                && Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
+        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+            warnings.accept("cannot read kubeconfig " + kubeconfig + ": " + whatIsOff + " (pass a readable --kubeconfig)");
+            return Optional.empty();
+        }
+        if ((file == null || !Files.isReadable(file)) && !inCluster) {
+            if (mode == KubernetesMode.ON) {
+                warnings.accept("no kubeconfig ($KUBECONFIG, ~/.kube/config) and not inside a cluster: " + whatIsOff
+                        + " (pass --kubeconfig FILE, or --no-kubernetes to silence this)");
+            }
+            return Optional.empty();
+        }
+        Config config;
+        try {
+            config = file != null && Files.isReadable(file) ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
+        } catch (RuntimeException e) {
+            warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (" + whatIsOff + ")");
+            return Optional.empty();
+        }
+        if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
+            var known = config.getContexts() == null ? "" : String.join(", ", config.getContexts().stream().map(c -> c.getName()).toList());
+            throw new KscopeException("context \"" + context + "\" not found in kubeconfig " + file + " (use one of: " + known + ")", null, 2);
+        }
+        config.setConnectionTimeout(2000);
+        config.setRequestTimeout(3000);
+        config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
+        return Optional.of(new KubernetesClientBuilder().withConfig(config).build());
+    }
+
+    private static Path defaultKubeconfig() {
+        var env = System.getenv("KUBECONFIG");
+        if (env != null && !env.isBlank()) return Path.of(env.split(":")[0]);
+        return Path.of(System.getProperty("user.home"), ".kube", "config");
+    }
+
+    static Throwable root(Throwable e) {
+        var t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t;
+    }
+
+    static String rootMessage(Throwable e) {
+        var t = root(e);
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}
