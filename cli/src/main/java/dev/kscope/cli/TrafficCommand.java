@@ -5,6 +5,7 @@ import dev.kscope.traffic.TrafficAnalyzer;
 import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.history.MessageStore;
 import dev.kscope.traffic.history.PacketExporter;
+import dev.kscope.traffic.history.PacketSpool;
 import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.AsyncSink;
 import dev.kscope.traffic.output.MessageFormat;
@@ -110,38 +111,53 @@ public final class TrafficCommand implements Runnable {
         var shown = new long[1];
         var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
         var live = capturing || read.equals("-");
-        var sourceName = live ? null : Path.of(read).toAbsolutePath().toString(); // packets of a pipe cannot be re-read for export
+        // live packets can't be re-read later: with a history they are spooled beside it, for 'query -w'
+        var spool = store == null || !live ? null : PacketSpool.open(PacketSpool.besides(db), duration(retention, "--retention"), size(maxDbSize));
+        var sourceName = spool != null ? spool.name() : live ? null : Path.of(read).toAbsolutePath().toString();
         Consumer<Message> sink = m -> {
             if (store != null) store.add(m, sourceName);
             if (limit > 0 && shown[0] >= limit) return;
             if (messageFilter != null && !messageFilter.test(m)) return;
             shown[0]++;
             if (web != null) web.accept(m);
-            else if (json != null) json.write(m);
-            else out.println(MessageFormat.tableRow(m));
-            if (live) {
-                if (json != null) json.flush();
-                out.flush();
-            }
+            else if (json != null) {
+                synchronized (json) {
+                    json.write(m);
+                }
+            } else out.println(MessageFormat.tableRow(m));
         };
-        // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
+        // Output and history get a thread of their own, so dissection keeps up with the capture; live, the output is
+        // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst).
+        Runnable caughtUp = live ? () -> {
+            if (json != null) {
+                synchronized (json) {
+                    json.flush();
+                }
+            }
+            out.flush();
+        } : () -> {};
         try (var capture = capturing ? LiveCapture.start(targets()) : null;
-             var source = capturing ? capture.source() : CaptureSource.open(read); store; var podNames = PodEndpoints.start(podFlags.runtime.options());
-             var output = live ? null : new AsyncSink(sink::accept, 4096)) {
-            var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
+             var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
+             var podNames = PodEndpoints.start(podFlags.runtime.options());
+             var output = new AsyncSink(sink::accept, live ? 16_384 : 4096, caughtUp);
+             var drops = capture == null ? null : new DropReporter(capture, json)) {
+            var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);
             if (live) out.flush(); // the header says it: capturing (or reading) from now on
+            if (capture != null) System.err.println("capturing live on " + String.join(", ", capture.interfaces()) + " (Ctrl-C to stop)");
             long t0 = System.nanoTime();
-            analyzer.run(source);
-            if (output != null) output.close();
-            if (json != null && shown[0] > 0) json.close();
+            analyzer.run(spool == null ? source : spool.tee(source));
+            output.close();
+            if (drops != null) drops.close(); // the capture has ended: its counters are final
+            if (json != null) json.close();
             out.flush();
             double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             var s = analyzer.stats();
             var tcp = analyzer.tcpStats();
-            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps; "
+            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps%s; "
                             + "analyzed in %.0f ms (%.0f packets/s, %.1f MB/s)%s%n",
                     s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
+                    drops == null ? "" : ", " + drops.total() + " packets dropped by the kernel",
                     secs * 1000, s.packets / secs, source.bytes() / secs / 1e6,
                     source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
         }

@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * Writes the packets of messages to a pcapng file: every packet of the message's connection (either direction)
- * captured between the message's start and end, re-read from the capture each message came from.
+ * captured between the message's start and end, re-read from the capture each message came from: the file it was
+ * read from, or for a live analysis the {@link PacketSpool} kept beside the history.
  */
 public final class PacketExporter {
     private static final long SLACK_NANOS = 1_000_000; // the final ACK of a response trails it slightly
@@ -39,6 +40,7 @@ public final class PacketExporter {
             bySource.computeIfAbsent(s.source(), k -> new HashMap<>())
                     .computeIfAbsent(flow(m), k -> new ArrayList<>()).add(new Window(m.startNanos(), end));
         }
+        for (var flows : bySource.values()) flows.values().forEach(w -> w.sort(java.util.Comparator.comparingLong(Window::from)));
         long written = 0;
         try (var writer = new PcapngWriter(out)) {
             for (var e : bySource.entrySet()) {
@@ -48,27 +50,70 @@ public final class PacketExporter {
                             + " the messages came from is gone (export needs the original file)");
                 }
                 var flows = e.getValue();
-                var decoder = new PacketDecoder();
-                var d = new DecodedPacket();
-                long[] count = {0};
-                try (var src = new PcapFileSource(source)) {
-                    src.run(p -> {
-                        if (!decoder.decode(p, d)) return;
-                        var windows = flows.get(key(FlowKey.format(d.srcHi, d.srcLo), d.srcPort, FlowKey.format(d.dstHi, d.dstLo), d.dstPort));
-                        if (windows == null) return;
-                        for (var w : windows) {
-                            if (p.timestampNanos() >= w.from && p.timestampNanos() <= w.to) {
-                                writer.write(p);
-                                count[0]++;
-                                return;
-                            }
-                        }
-                    });
-                }
-                written += count[0];
+                for (var file : files(source, flows)) written += copy(file, flows, writer);
             }
         }
         return written;
+    }
+
+    /** The capture file itself, or the segments of a live run's packet spool that the messages' windows touch. */
+    private static List<Path> files(Path source, Map<String, List<Window>> flows) {
+        if (!Files.isDirectory(source)) return List.of(source);
+        long from = Long.MAX_VALUE, to = Long.MIN_VALUE;
+        for (var windows : flows.values()) {
+            for (var w : windows) {
+                from = Math.min(from, w.from);
+                to = Math.max(to, w.to);
+            }
+        }
+        try {
+            var segments = PacketSpool.segments(source);
+            var result = new ArrayList<Path>();
+            for (int i = 0; i < segments.size(); i++) {
+                long first = PacketSpool.firstNanos(segments.get(i));
+                long next = i + 1 < segments.size() ? PacketSpool.firstNanos(segments.get(i + 1)) : Long.MAX_VALUE;
+                // interfaces captured together interleave slightly out of order: a segment may hold packets a little older than its name
+                if (first <= to && next + SLACK_NANOS * 1000 >= from) result.add(segments.get(i));
+            }
+            return result;
+        } catch (java.io.IOException e) {
+            throw new KscopeException("cannot export packets: cannot read the packet spool " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long copy(Path file, Map<String, List<Window>> flows, PcapngWriter writer) {
+        var decoder = new PacketDecoder();
+        var d = new DecodedPacket();
+        long[] count = {0};
+        try (var src = new PcapFileSource(file)) {
+            src.run(p -> {
+                if (!decoder.decode(p, d)) return;
+                var windows = flows.get(key(FlowKey.format(d.srcHi, d.srcLo), d.srcPort, FlowKey.format(d.dstHi, d.dstLo), d.dstPort));
+                if (windows != null && inAny(windows, p.timestampNanos())) {
+                    writer.write(p);
+                    count[0]++;
+                }
+            });
+        }
+        return count[0];
+    }
+
+    /** Windows are in start order (a connection's messages follow each other): look near the last one started before t. */
+    private static boolean inAny(List<Window> windows, long t) {
+        int lo = 0, hi = windows.size() - 1, last = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (windows.get(mid).from <= t) {
+                last = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        for (int i = last; i >= 0 && i > last - 64; i--) { // pipelined requests overlap: a few back
+            if (t <= windows.get(i).to) return true;
+        }
+        return false;
     }
 
     private static String flow(Message m) {

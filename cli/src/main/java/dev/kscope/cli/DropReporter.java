@@ -1,0 +1,66 @@
+package dev.kscope.cli;
+
+import dev.kscope.traffic.output.MessageFormat;
+
+/**
+ * Says when a live analysis loses packets, as the gadgets say when they lose events: each second the capture's
+ * kernel counters are read, and new drops give a warning on stderr and, with {@code -o json}, a
+ * {@code {"dropped_packets":N,"total_dropped_packets":T}} line in the stream. Packets are only ever dropped in the
+ * kernel (the capture ring fills when analysis falls behind); inside kscope every stage waits for the next.
+ */
+final class DropReporter implements AutoCloseable {
+    private final LiveCapture capture;
+    private final MessageFormat.JsonLines json;
+    private final Thread thread;
+    private volatile boolean closed;
+    private long reported;
+
+    DropReporter(LiveCapture capture, MessageFormat.JsonLines json) {
+        this.capture = capture;
+        this.json = json;
+        this.thread = Thread.ofPlatform().daemon().name("kscope-drops").start(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                check();
+            }
+        });
+    }
+
+    private synchronized void check() {
+        long total = capture.droppedByKernel();
+        if (total <= reported) return;
+        long n = total - reported;
+        reported = total;
+        System.err.println("kscope: warning: " + n + " packets dropped by the kernel (" + total + " in all): analysis fell behind "
+                + "the capture, messages on those connections are missing or marked 'gap in capture' (capture fewer pods, or give kscope more CPU)");
+        if (json != null) {
+            synchronized (json) {
+                json.dropped(n, total);
+                json.flush();
+            }
+        }
+    }
+
+    /** Packets dropped so far (all of them, once closed). */
+    synchronized long total() {
+        return reported;
+    }
+
+    /** Stops watching and reports what the final counters add. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        check();
+    }
+}
