@@ -73,7 +73,7 @@ public final class PacketExporter {
                 long first = PacketSpool.firstNanos(segments.get(i));
                 long next = i + 1 < segments.size() ? PacketSpool.firstNanos(segments.get(i + 1)) : Long.MAX_VALUE;
                 // interfaces captured together interleave slightly out of order: a segment may hold packets a little older than its name
-                if (first <= to && next + SLACK_NANOS * 1000 >= from) result.add(segments.get(i));
+                if (first <= to && next >= from - SLACK_NANOS * 1000) result.add(segments.get(i));
             }
             return result;
         } catch (java.io.IOException e) {
