@@ -9,19 +9,22 @@ import dev.kscope.traffic.output.MessageFormat;
  * kernel (the capture ring fills when analysis falls behind); inside kscope every stage waits for the next.
  */
 final class DropReporter implements AutoCloseable {
-    private final LiveCapture capture;
+    private final java.util.function.LongSupplier droppedSoFar;
     private final MessageFormat.JsonLines json;
+    private final java.io.PrintStream err;
     private final Thread thread;
     private volatile boolean closed;
     private long reported;
 
-    DropReporter(LiveCapture capture, MessageFormat.JsonLines json) {
-        this.capture = capture;
+    /** @param droppedSoFar the capture's kernel drop counter; {@code json} null unless -o json */
+    DropReporter(java.util.function.LongSupplier droppedSoFar, MessageFormat.JsonLines json, java.io.PrintStream err, java.time.Duration period) {
+        this.droppedSoFar = droppedSoFar;
         this.json = json;
+        this.err = err;
         this.thread = Thread.ofPlatform().daemon().name("kscope-drops").start(() -> {
             while (!closed) {
                 try {
-                    Thread.sleep(1000);
+                    Thread.sleep(period);
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -31,12 +34,12 @@ final class DropReporter implements AutoCloseable {
     }
 
     private synchronized void check() {
-        long total = capture.droppedByKernel();
+        long total = droppedSoFar.getAsLong();
         if (total <= reported) return;
         long n = total - reported;
         reported = total;
-        System.err.println("kscope: warning: " + n + " packets dropped by the kernel (" + total + " in all): analysis fell behind "
-                + "the capture, messages on those connections are missing or marked 'gap in capture' (capture fewer pods, or give kscope more CPU)");
+        err.println("kscope: warning: " + n + " packets dropped by the kernel (" + total + " in all): analysis fell behind "
+                + "the capture; messages on those connections are missing or marked 'gap in capture' (raise -B, capture fewer pods, or give kscope more CPU)");
         if (json != null) {
             synchronized (json) {
                 json.dropped(n, total);

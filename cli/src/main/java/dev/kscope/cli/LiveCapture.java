@@ -40,10 +40,10 @@ final class LiveCapture implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(stopper);
     }
 
-    static LiveCapture start(List<CaptureTarget> targets) {
+    static LiveCapture start(List<CaptureTarget> targets, CaptureOptions options) {
         try {
             var pipe = Pipe.open();
-            var capture = Capture.start(targets, CaptureOptions.defaults(), PcapngOutput.toStream(pipe.sink()));
+            var capture = Capture.start(targets, options, PcapngOutput.toStream(pipe.sink()));
             return new LiveCapture(capture, pipe);
         } catch (IOException e) {
             throw new dev.kscope.core.KscopeException("cannot start the live capture: " + e.getMessage(), e);

@@ -62,6 +62,10 @@ public final class TrafficCommand implements Runnable {
             description = "table (default) or json (one object per line)")
     String output;
 
+    @Option(names = "-B", paramLabel = "KiB", description = "live: packet ring per interface in KiB (default 65536), "
+            + "what absorbs bursts while analysis catches up")
+    Long bufferKib;
+
     @Option(names = "--filter", paramLabel = "CEL", description = "only messages for which this CEL expression is true")
     String filter;
 
@@ -102,6 +106,10 @@ public final class TrafficCommand implements Runnable {
         if (!capturing && (podFlags.any() || !interfaces.isEmpty())) {
             throw new KscopeException("-r reads a capture: it can't go with -p/-l/-A/-i, which capture live (drop one side)", null, 2);
         }
+        if (!capturing && bufferKib != null) {
+            throw new KscopeException("-B sizes the live capture's ring: it does nothing with -r (drop -B)", null, 2);
+        }
+        var captureOptions = capturing ? captureOptions() : null;
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
         var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
@@ -136,11 +144,11 @@ public final class TrafficCommand implements Runnable {
             }
             out.flush();
         } : () -> {};
-        try (var capture = capturing ? LiveCapture.start(targets()) : null;
+        try (var capture = capturing ? LiveCapture.start(targets(), captureOptions) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
              var podNames = PodEndpoints.start(podFlags.runtime.options());
              var output = new AsyncSink(sink::accept, live ? 16_384 : 4096, caughtUp);
-             var drops = capture == null ? null : new DropReporter(capture, json)) {
+             var drops = capture == null ? null : new DropReporter(capture::droppedByKernel, json, System.err, Duration.ofSeconds(1))) {
             var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);
             if (live) out.flush(); // the header says it: capturing (or reading) from now on
@@ -176,6 +184,14 @@ public final class TrafficCommand implements Runnable {
         if (podFlags.any()) result.addAll(podFlags.resolve(null));
         if (!interfaces.isEmpty()) result.add(dev.kscope.capture.CaptureTarget.host(interfaces));
         return result;
+    }
+
+    private dev.kscope.capture.CaptureOptions captureOptions() {
+        if (bufferKib != null && (bufferKib < 64 || bufferKib > 4L << 20)) {
+            throw new KscopeException("invalid -B " + bufferKib + ": the buffer must be between 64 KiB and 4 GiB (e.g. -B 262144 for 256 MiB)", null, 2);
+        }
+        return bufferKib == null ? dev.kscope.capture.CaptureOptions.defaults()
+                : dev.kscope.capture.CaptureOptions.defaults().withBufferBytes(bufferKib * 1024);
     }
 
     static java.net.InetSocketAddress address(String hostPort) {
