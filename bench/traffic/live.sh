@@ -11,8 +11,7 @@ D=/tmp/live-bench
 mkdir -p "$D"
 gcc -O2 -static -pthread -o "$D/livehttpd" bench/traffic/live/livehttpd.c
 gcc -O2 -static -pthread -o "$D/liveload" bench/traffic/live/liveload.c
-# one build; each module's class path (jars under target/) in a file of its own
-./mvnw -q -B -DskipTests -pl cli,bench -am package dependency:build-classpath "-Dmdep.outputFile=$D/cp-\${project.artifactId}.txt" >/dev/null
-KCP="$PWD/cli/target/kscope-cli-0.1.0-SNAPSHOT.jar:$(cat "$D/cp-kscope-cli.txt")"
+# one build: kscope as installed (cli/target/kscope, its launcher), the driver from bench's class path
+./mvnw -q -B -DskipTests -pl cli,bench -am package dependency:build-classpath "-Dmdep.outputFile=$D/cp-\${project.artifactId}.txt" > "$D/build.log" || { cat "$D/build.log"; exit 1; }
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -cp "bench/target/classes:$(cat "$D/cp-kscope-bench.txt")" \
-  dev.kscope.bench.LiveTraffic "${1:-10000}" "${2:-10}" "${3:-8}" "$D" "$KCP"
+  dev.kscope.bench.LiveTraffic "${1:-10000}" "${2:-10}" "${3:-8}" "$D" "$PWD/cli/target/kscope/bin/kscope"

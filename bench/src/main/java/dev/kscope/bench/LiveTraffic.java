@@ -38,8 +38,7 @@ public final class LiveTraffic {
         double seconds = Double.parseDouble(args[1]);
         int conns = Integer.parseInt(args[2]);
         var dir = Path.of(args[3]);        // holds livehttpd, liveload; the runs' files go here too
-        var kscopeCp = args[4];
-        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var launcher = args[4];            // kscope's launcher script, with its JVM flags for traffic
 
         var node = TestNode.shared();
         var ns = "live-bench";
@@ -54,11 +53,8 @@ public final class LiveTraffic {
             var db = dir.resolve("live.duckdb");
             Files.deleteIfExists(db);
             deleteTree(dir.resolve("live.duckdb.packets"));
-            var gcLog = dir.resolve("kscope-gc.log");
-            var kscope = List.of("/usr/bin/time", "-f", "%M %U %S", "-o", dir.resolve("kscope.time").toString(),
-                    java, "-XX:+UseSerialGC", "-Xss512k", "-Xmx256m", "-Xlog:gc:file=" + gcLog,
-                    "--enable-native-access=ALL-UNNAMED", "-cp", kscopeCp, "dev.kscope.cli.Kscope",
-                    "traffic", "-n", ns, "-p", "web", "-o", "json", "--db", db.toString(),
+                var kscope = List.of("/usr/bin/time", "-f", "%M %U %S", "-o", dir.resolve("kscope.time").toString(),
+                    launcher, "traffic", "-n", ns, "-p", "web", "-o", "json", "--db", db.toString(),
                     "--containerd-socket", node.criSocket().toString());
             runs.add(measure("kscope", kscope, "capturing", dir, node, load, web, conns, rate, seconds, warmUp, "TERM"));
 
@@ -79,6 +75,8 @@ public final class LiveTraffic {
                         r.peakHeapMb() < 0 ? "n/a" : String.format("%.0f", r.peakHeapMb()), r.rssKb() / 1024.0, r.cpuSeconds(),
                         r.messages() == 0 ? 0 : r.cpuSeconds() * 1e6 / r.messages());
             }
+            System.out.println("kscope CPU seconds by thread (before the final drain): " + threadCpu);
+            System.out.println("kscope resident memory (before the final drain): " + rssParts);
             for (var r : runs) if (r.note() != null && !r.note().isBlank()) System.out.println(r.tool() + " said: " + r.note());
             var k = runs.get(0);
             var t = runs.get(1);
@@ -99,7 +97,9 @@ public final class LiveTraffic {
                        int conns, int rate, double seconds, Runnable warmUp, String signal) throws Exception {
         var out = dir.resolve(tool + ".out");
         var err = dir.resolve(tool + ".err");
-        var p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        var pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("KSCOPE_JAVA_OPTS", "-Xmx256m -Xlog:gc:file=" + dir.resolve("kscope-gc.log")); // the goal's heap bound
+        var p = pb.start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.readString(err).contains(ready)) {
@@ -114,6 +114,11 @@ public final class LiveTraffic {
             Thread.sleep(2000); // let the tool catch up with what it already captured
             // the process under /usr/bin/time: signal the tool itself, so time still reports its rusage
             var target = p.toHandle().children().findFirst().orElse(p.toHandle());
+            if (tool.equals("kscope")) {
+                threadCpu = threadCpu(target.pid());
+                rssParts = Files.readAllLines(Path.of("/proc/" + target.pid() + "/status")).stream()
+                        .filter(s -> s.startsWith("Rss")).map(s -> s.replaceAll("\\s+", " ")).collect(java.util.stream.Collectors.joining(", "));
+            }
             new ProcessBuilder("kill", "-" + signal, Long.toString(target.pid())).start().waitFor();
             if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException(tool + " did not stop");
             var all = Files.readAllLines(out);
@@ -130,6 +135,27 @@ public final class LiveTraffic {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    static String threadCpu = "", rssParts = "";
+
+    /** CPU seconds per thread name (JIT compiler threads, GC, capture, analysis, output), largest first. */
+    static String threadCpu(long pid) throws IOException {
+        var byName = new java.util.TreeMap<String, Double>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (var t : tasks.toList()) {
+                try {
+                    var stat = Files.readString(t.resolve("stat"));
+                    var name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
+                    var f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    byName.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return byName.entrySet().stream().filter(e -> e.getValue() >= 0.05).sorted(java.util.Map.Entry.comparingByValue(java.util.Comparator.reverseOrder()))
+                .map(e -> e.getKey() + " " + String.format("%.2f", e.getValue())).collect(java.util.stream.Collectors.joining(", "));
     }
 
     static Load runLoad(TestNode node, TestNode.Pod load, TestNode.Pod web, int conns, int rate, double seconds) {

@@ -135,7 +135,8 @@ public final class TrafficCommand implements Runnable {
             } else out.println(MessageFormat.tableRow(m));
         };
         // Output and history get a thread of their own, so dissection keeps up with the capture; live, the output is
-        // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst).
+        // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst). Live, its
+        // queue is short: a backlog waits in the capture ring as packets (~200 bytes a call), not on the heap as messages (~6 KB).
         Runnable caughtUp = live ? () -> {
             if (json != null) {
                 synchronized (json) {
@@ -147,7 +148,7 @@ public final class TrafficCommand implements Runnable {
         try (var capture = capturing ? LiveCapture.start(targets(), captureOptions) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
              var podNames = PodEndpoints.start(podFlags.runtime.options());
-             var output = new AsyncSink(sink::accept, live ? 16_384 : 4096, caughtUp);
+             var output = new AsyncSink(sink::accept, live ? 1024 : 4096, caughtUp);
              var drops = capture == null ? null : new DropReporter(capture::droppedByKernel, json, System.err, Duration.ofSeconds(1))) {
             var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null && json == null) out.println(MessageFormat.TABLE_HEADER);

@@ -49,7 +49,12 @@ public final class MessageStore implements AutoCloseable {
         try {
             var parent = path.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            db = DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath());
+            // Appending from one thread needs no worker pool, and DuckDB would otherwise size its memory to the machine's
+            // (80% of RAM): bounded here, it spills to disk beyond that.
+            var settings = new java.util.Properties();
+            settings.setProperty("threads", "1");
+            settings.setProperty("memory_limit", "256MB");
+            db = DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath(), settings);
             try (var st = db.createStatement()) {
                 st.execute("""
                         CREATE TABLE IF NOT EXISTS messages (
