@@ -32,6 +32,7 @@ import java.util.function.Consumer;
                 "Examples:",
                 "  kscope traffic -n shop -p web                  (live: capture pod web on this node)",
                 "  kscope traffic -l app=api -o json               (live: pods by label)",
+                "  kscope traffic -n shop -p web --db traffic.duckdb    (live, kept: messages, and their packets for query -w)",
                 "  kscope traffic -i eth0 --filter 'http.status >= 500'",
                 "  kscope traffic -r web.pcap",
                 "  kscope traffic -r web.pcapng -o json | jq .http.url",
@@ -72,15 +73,17 @@ public final class TrafficCommand implements Runnable {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "stop after N messages (0: no limit)")
     long limit;
 
-    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query')")
+    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query'); live, their packets "
+            + "are kept beside it in PATH.packets/ for 'query -w'")
     Path db;
 
     @Option(names = "--retention", paramLabel = "AGE", defaultValue = "7d",
-            description = "with --db: drop messages older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
+            description = "with --db: drop messages (and spooled packets) older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
     String retention;
 
     @Option(names = "--max-db-size", paramLabel = "SIZE", defaultValue = "1GB",
-            description = "with --db: drop the oldest messages while the database is larger (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
+            description = "with --db: drop the oldest messages while the database is larger, and the oldest spooled packets "
+                    + "while PATH.packets/ is (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
     String maxDbSize;
 
     @Option(names = "--ui", description = "serve the web UI (message stream, filter, details, service map) instead of printing")
@@ -266,8 +269,10 @@ public final class TrafficCommand implements Runnable {
                 }
                 out.flush();
                 if (write != null) {
-                    long packets = PacketExporter.export(matches, write);
-                    System.err.printf("%d messages; %d packets written to %s%n", matches.size(), packets, write);
+                    var exported = PacketExporter.export(matches, write);
+                    System.err.printf("%d messages; %d packets written to %s%s%n", matches.size(), exported.packets(), write,
+                            exported.withoutPackets() == 0 ? "" : "; " + exported.withoutPackets() + " of the messages had no packets left "
+                                    + "(trimmed from the packet spool by --retention/--max-db-size, or stored without their packets)");
                 } else {
                     System.err.printf("%d messages%n", matches.size());
                 }

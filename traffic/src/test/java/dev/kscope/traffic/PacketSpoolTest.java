@@ -92,12 +92,12 @@ class PacketSpoolTest {
                 || s.message().summary().equals("GET /items/3/590")).toList();
         assertThat(chosen).hasSize(2);
         var fromSpool = dir.resolve("spool.pcapng");
-        assertThat(PacketExporter.export(chosen, fromSpool)).isEqualTo(4);
+        assertThat(PacketExporter.export(chosen, fromSpool)).isEqualTo(new PacketExporter.Exported(4, 0));
         assertThat(paths(fromSpool)).containsExactly("GET /items/0/3", "GET /items/3/590");
 
         var fromFile = dir.resolve("file.pcapng");
         var sameFromFile = chosen.stream().map(s -> new MessageStore.Stored(s.message(), pcap.toString())).toList();
-        assertThat(PacketExporter.export(sameFromFile, fromFile)).isEqualTo(4);
+        assertThat(PacketExporter.export(sameFromFile, fromFile)).isEqualTo(new PacketExporter.Exported(4, 0));
         assertThat(Files.mismatch(fromSpool, fromFile)).isEqualTo(-1);
     }
 
@@ -114,9 +114,9 @@ class PacketSpoolTest {
 
         // the newest calls still export; the oldest are gone with their segment (nothing written for them)
         var newest = messages.stream().filter(s -> s.message().summary().equals("GET /items/2/599")).toList();
-        assertThat(PacketExporter.export(newest, dir.resolve("new.pcapng"))).isEqualTo(2);
+        assertThat(PacketExporter.export(newest, dir.resolve("new.pcapng"))).isEqualTo(new PacketExporter.Exported(2, 0));
         var oldest = messages.stream().filter(s -> s.message().summary().equals("GET /items/0/0")).toList();
-        assertThat(PacketExporter.export(oldest, dir.resolve("old.pcapng"))).isZero();
+        assertThat(PacketExporter.export(oldest, dir.resolve("old.pcapng"))).isEqualTo(new PacketExporter.Exported(0, 1));
     }
 
     @Test

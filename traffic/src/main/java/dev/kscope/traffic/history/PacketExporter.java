@@ -27,11 +27,29 @@ public final class PacketExporter {
     private PacketExporter() {
     }
 
-    private record Window(long from, long to) {
+    /** A message's connection between its first request byte and its last response byte (and a little after). */
+    private static final class Window {
+        final long from, to;
+        boolean found;
+
+        Window(long from, long to) {
+            this.from = from;
+            this.to = to;
+        }
+
+        long from() {
+            return from;
+        }
     }
 
-    /** Returns the number of packets written. */
-    public static long export(List<MessageStore.Stored> messages, Path out) {
+    /**
+     * @param packets         packets written
+     * @param withoutPackets  messages none of whose packets were found (their file, or spool segment, no longer holds them)
+     */
+    public record Exported(long packets, long withoutPackets) {
+    }
+
+    public static Exported export(List<MessageStore.Stored> messages, Path out) {
         var bySource = new LinkedHashMap<String, Map<String, List<Window>>>();
         for (var s : messages) {
             if (s.source() == null) continue;
@@ -40,20 +58,26 @@ public final class PacketExporter {
             bySource.computeIfAbsent(s.source(), k -> new HashMap<>())
                     .computeIfAbsent(flow(m), k -> new ArrayList<>()).add(new Window(m.startNanos(), end));
         }
-        for (var flows : bySource.values()) flows.values().forEach(w -> w.sort(java.util.Comparator.comparingLong(Window::from)));
+        var all = new ArrayList<Window>();
+        for (var flows : bySource.values()) {
+            flows.values().forEach(w -> w.sort(java.util.Comparator.comparingLong(Window::from)));
+            flows.values().forEach(all::addAll);
+        }
         long written = 0;
         try (var writer = new PcapngWriter(out)) {
             for (var e : bySource.entrySet()) {
                 var source = Path.of(e.getKey());
                 if (!Files.isReadable(source)) {
-                    throw new KscopeException("cannot export packets: the capture " + source
-                            + " the messages came from is gone (export needs the original file)");
+                    throw new KscopeException(source.getFileName().toString().endsWith(".packets")
+                            ? "cannot export packets: the packet spool " + source + " of the live analysis is gone (it lives beside the --db file)"
+                            : "cannot export packets: the capture " + source + " the messages came from is gone (export needs the original file)");
                 }
                 var flows = e.getValue();
                 for (var file : files(source, flows)) written += copy(file, flows, writer);
             }
         }
-        return written;
+        long none = messages.size() - all.size() + all.stream().filter(w -> !w.found).count(); // messages without a source count too
+        return new Exported(written, none);
     }
 
     /** The capture file itself, or the segments of a live run's packet spool that the messages' windows touch. */
@@ -110,10 +134,12 @@ public final class PacketExporter {
                 hi = mid - 1;
             }
         }
+        boolean in = false;
         for (int i = last; i >= 0 && i > last - 64; i--) { // pipelined requests overlap: a few back
-            if (t <= windows.get(i).to) return true;
+            var w = windows.get(i);
+            if (t <= w.to) in = w.found = true;
         }
-        return false;
+        return in;
     }
 
     private static String flow(Message m) {
