@@ -137,6 +137,17 @@ class PacketSpoolTest {
     }
 
     @Test
+    void aKeepAliveCallsExportStopsWhereTheNextCallStarts() throws Exception {
+        var pcap = capture(1, 10); // one connection: request, response 0.5 ms later, the next request 0.5 ms after that
+        var spool = PacketSpool.open(dir.resolve("k.packets"), Duration.ofDays(7), 8L << 20);
+        var messages = analyze(pcap, spool);
+        var third = messages.stream().filter(s -> s.message().summary().equals("GET /items/0/2")).toList();
+        var out = dir.resolve("third.pcapng");
+        assertThat(PacketExporter.export(third, out)).isEqualTo(new PacketExporter.Exported(2, 0));
+        assertThat(paths(out)).containsExactly("GET /items/0/2");
+    }
+
+    @Test
     void writerReportsTheBytesOfEachBlock() {
         try (var w = new PcapngWriter(dir.resolve("one.pcapng"));
              var source = new PcapFileSource(capture(1, 1))) {

@@ -27,14 +27,19 @@ public final class PacketExporter {
     private PacketExporter() {
     }
 
-    /** A message's connection between its first request byte and its last response byte (and a little after). */
+    /**
+     * A message's connection between its first request byte and its last response byte ({@code last}), and until
+     * {@code to} a little after it for the ACKs that trail the response (only those: on a keep-alive connection the
+     * next call may start within that slack).
+     */
     private static final class Window {
-        final long from, to;
+        final long from, last, to;
         boolean found;
 
-        Window(long from, long to) {
+        Window(long from, long last) {
             this.from = from;
-            this.to = to;
+            this.last = last;
+            this.to = last + SLACK_NANOS;
         }
 
         long from() {
@@ -54,9 +59,8 @@ public final class PacketExporter {
         for (var s : messages) {
             if (s.source() == null) continue;
             var m = s.message();
-            long end = m.startNanos() + Math.max(0, m.latencyNanos()) + SLACK_NANOS;
             bySource.computeIfAbsent(s.source(), k -> new HashMap<>())
-                    .computeIfAbsent(flow(m), k -> new ArrayList<>()).add(new Window(m.startNanos(), end));
+                    .computeIfAbsent(flow(m), k -> new ArrayList<>()).add(new Window(m.startNanos(), m.startNanos() + (m.latencyNanos() >= 0 ? m.latencyNanos() : SLACK_NANOS)));
         }
         var all = new ArrayList<Window>();
         for (var flows : bySource.values()) {
@@ -113,7 +117,7 @@ public final class PacketExporter {
             src.run(p -> {
                 if (!decoder.decode(p, d)) return;
                 var windows = flows.get(key(FlowKey.format(d.srcHi, d.srcLo), d.srcPort, FlowKey.format(d.dstHi, d.dstLo), d.dstPort));
-                if (windows != null && inAny(windows, p.timestampNanos())) {
+                if (windows != null && inAny(windows, p.timestampNanos(), d.payload.byteSize() > 0)) {
                     writer.write(p);
                     count[0]++;
                 }
@@ -123,7 +127,7 @@ public final class PacketExporter {
     }
 
     /** Windows are in start order (a connection's messages follow each other): look near the last one started before t. */
-    private static boolean inAny(List<Window> windows, long t) {
+    private static boolean inAny(List<Window> windows, long t, boolean data) {
         int lo = 0, hi = windows.size() - 1, last = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -137,7 +141,7 @@ public final class PacketExporter {
         boolean in = false;
         for (int i = last; i >= 0 && i > last - 64; i--) { // pipelined requests overlap: a few back
             var w = windows.get(i);
-            if (t <= w.to) in = w.found = true;
+            if (t <= w.last || (t <= w.to && !data)) in = w.found = true;
         }
         return in;
     }
