@@ -258,23 +258,26 @@ public final class TrafficCommand implements Runnable {
                     : java.time.Instant.now().minus(duration(since, "--since")).toEpochMilli() * 1_000_000L;
             var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
             try (var store = new MessageStore(db, null, 0)) {
-                var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
-                if (output.equals("table")) {
-                    out.println(MessageFormat.TABLE_HEADER);
-                    for (var s : matches) out.println(MessageFormat.tableRow(s.message()));
-                } else if (!matches.isEmpty()) {
-                    var json = new MessageFormat.JsonLines(out);
-                    for (var s : matches) json.write(s.message());
-                    json.close();
-                }
+                if (output.equals("table")) out.println(MessageFormat.TABLE_HEADER);
+                var json = output.equals("json") ? new MessageFormat.JsonLines(out) : null;
+                var matches = new java.util.ArrayList<MessageStore.Stored>(); // kept only for -w
+                long[] count = {0};
+                store.forEachSince(from, s -> {
+                    if (messageFilter != null && !messageFilter.test(s.message())) return;
+                    count[0]++;
+                    if (json != null) json.write(s.message());
+                    else out.println(MessageFormat.tableRow(s.message()));
+                    if (write != null) matches.add(s);
+                });
+                if (json != null) json.close();
                 out.flush();
                 if (write != null) {
                     var exported = PacketExporter.export(matches, write);
-                    System.err.printf("%d messages; %d packets written to %s%s%n", matches.size(), exported.packets(), write,
+                    System.err.printf("%d messages; %d packets written to %s%s%n", count[0], exported.packets(), write,
                             exported.withoutPackets() == 0 ? "" : "; " + exported.withoutPackets() + " of the messages had no packets left "
                                     + "(trimmed from the packet spool by --retention/--max-db-size, or stored without their packets)");
                 } else {
-                    System.err.printf("%d messages%n", matches.size());
+                    System.err.printf("%d messages%n", count[0]);
                 }
             }
         }

@@ -142,8 +142,14 @@ public final class MessageStore implements AutoCloseable {
 
     /** Messages that started at or after {@code sinceNanos}, oldest first. */
     public List<Stored> since(long sinceNanos) {
-        flush();
         var out = new ArrayList<Stored>();
+        forEachSince(sinceNanos, out::add);
+        return out;
+    }
+
+    /** {@link #since}, one message at a time: a history of millions of messages is read without holding them all. */
+    public void forEachSince(long sinceNanos, java.util.function.Consumer<Stored> each) {
+        flush();
         try (var st = db.prepareStatement("SELECT * FROM messages WHERE time_ns >= ? ORDER BY time_ns, id")) {
             st.setLong(1, sinceNanos);
             try (var rs = st.executeQuery()) {
@@ -155,13 +161,12 @@ public final class MessageStore implements AutoCloseable {
                             new Endpoint(rs.getString("dst_ip"), rs.getInt("dst_port"), rs.getString("dst_pod"), rs.getString("dst_namespace")),
                             rs.getLong("time_ns"), rs.getLong("latency_ns"), rs.getLong("request_size"), rs.getLong("response_size"),
                             rs.getString("summary"), rs.getString("status"), rs.getBoolean("error"), rs.getString("problem"), details);
-                    out.add(new Stored(m, rs.getString("source")));
+                    each.accept(new Stored(m, rs.getString("source")));
                 }
             }
         } catch (SQLException | JsonProcessingException e) {
             throw new KscopeException("cannot read message history " + path + ": " + e.getMessage(), e);
         }
-        return out;
     }
 
     @Override
