@@ -133,6 +133,7 @@ public final class LiveTraffic {
                     Double.parseDouble(time[time.length - 2]) + Double.parseDouble(time[time.length - 1]),
                     tool.equals("kscope") ? peakHeapMb(dir.resolve("kscope-gc.log")) : -1, lastLines(text, 3));
         } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly); // the tool under /usr/bin/time, and dumpcap
             p.destroyForcibly();
         }
     }
