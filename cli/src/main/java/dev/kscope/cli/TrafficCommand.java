@@ -139,7 +139,7 @@ public final class TrafficCommand implements Runnable {
         };
         // Output and history get a thread of their own, so dissection keeps up with the capture; live, the output is
         // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst). Live, its
-        // queue is short: a backlog waits in the capture ring as packets (~200 bytes a call), not on the heap as messages (~6 KB).
+        // queue is short: a backlog waits in the capture ring as packets (~0.5 KB for a small call), not on the heap as messages (~6 KB).
         Runnable caughtUp = live ? () -> {
             if (json != null) {
                 synchronized (json) {
