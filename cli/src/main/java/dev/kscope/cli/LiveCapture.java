@@ -32,7 +32,7 @@ final class LiveCapture implements AutoCloseable {
         this.stopper = Thread.ofPlatform().unstarted(() -> {
             finish();
             try {
-                analyzed.await(5, java.util.concurrent.TimeUnit.SECONDS); // let the analyzer print the last messages and its summary
+                analyzed.await(15, java.util.concurrent.TimeUnit.SECONDS); // let the analyzer print and store the last messages, and its summary
             } catch (InterruptedException ignored) {
                 // exiting anyway
             }
@@ -40,14 +40,24 @@ final class LiveCapture implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(stopper);
     }
 
-    static LiveCapture start(List<CaptureTarget> targets) {
+    static LiveCapture start(List<CaptureTarget> targets, CaptureOptions options) {
         try {
             var pipe = Pipe.open();
-            var capture = Capture.start(targets, CaptureOptions.defaults(), PcapngOutput.toStream(pipe.sink()));
+            var capture = Capture.start(targets, options, PcapngOutput.toStream(pipe.sink()));
             return new LiveCapture(capture, pipe);
         } catch (IOException e) {
             throw new dev.kscope.core.KscopeException("cannot start the live capture: " + e.getMessage(), e);
         }
+    }
+
+    /** The captured interfaces' names, e.g. shop/web/eth0. */
+    List<String> interfaces() {
+        return capture.interfaces().stream().map(dev.kscope.capture.InterfaceInfo::name).toList();
+    }
+
+    /** Packets the kernel dropped because the rings were full, so far (final once the capture ended). */
+    long droppedByKernel() {
+        return capture.stats().droppedByKernel();
     }
 
     CaptureSource source() {

@@ -5,6 +5,7 @@ import dev.kscope.traffic.TrafficAnalyzer;
 import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.history.MessageStore;
 import dev.kscope.traffic.history.PacketExporter;
+import dev.kscope.traffic.history.PacketSpool;
 import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.output.AsyncSink;
 import dev.kscope.traffic.output.MessagePrinter;
@@ -31,6 +32,7 @@ import java.util.function.Consumer;
                 "Examples:",
                 "  kscope traffic -n shop -p web                  (live: capture pod web on this node)",
                 "  kscope traffic -l app=api -o json               (live: pods by label)",
+                "  kscope traffic -n shop -p web --db traffic.duckdb    (live, kept: messages, and their packets for query -w)",
                 "  kscope traffic -i eth0 --filter 'http.status >= 500'",
                 "  kscope traffic -r web.pcap",
                 "  kscope traffic -r web.pcapng -o json | jq .http.url",
@@ -70,21 +72,27 @@ public final class TrafficCommand implements Runnable {
             description = "kubeconfig context of the cluster that names services and pods of other nodes (default: the current one)")
     String context;
 
+    @Option(names = "-B", paramLabel = "KiB", description = "live: packet ring per interface in KiB (default 65536), "
+            + "what absorbs bursts while analysis catches up")
+    Long bufferKib;
+
     @Option(names = "--filter", paramLabel = "CEL", description = "only messages for which this CEL expression is true")
     String filter;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "stop after N messages (0: no limit)")
     long limit;
 
-    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query')")
+    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query'); live, their packets "
+            + "are kept beside it in PATH.packets/ for 'query -w'")
     Path db;
 
     @Option(names = "--retention", paramLabel = "AGE", defaultValue = "7d",
-            description = "with --db: drop messages older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
+            description = "with --db: drop messages (and spooled packets) older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
     String retention;
 
     @Option(names = "--max-db-size", paramLabel = "SIZE", defaultValue = "1GB",
-            description = "with --db: drop the oldest messages while the database is larger (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
+            description = "with --db: drop the oldest messages while the database is larger, and the oldest spooled packets "
+                    + "while PATH.packets/ is (e.g. 200MB, 2GB; default ${DEFAULT-VALUE})")
     String maxDbSize;
 
     @Option(names = "--ui", description = "serve the web UI (message stream, filter, details, service map) instead of printing")
@@ -109,6 +117,10 @@ public final class TrafficCommand implements Runnable {
         if (!capturing && (podFlags.any() || !interfaces.isEmpty())) {
             throw new KscopeException("-r reads a capture: it can't go with -p/-l/-A/-i, which capture live (drop one side)", null, 2);
         }
+        if (!capturing && bufferKib != null) {
+            throw new KscopeException("-B sizes the live capture's ring: it does nothing with -r (drop -B)", null, 2);
+        }
+        var captureOptions = capturing ? captureOptions() : null;
         var messageFilter = filter == null ? null : MessageFilter.compile(filter);
         var web = ui ? new TrafficUi(address(uiAddr), 50_000) : null;
         if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
@@ -116,7 +128,9 @@ public final class TrafficCommand implements Runnable {
         var shown = new long[1];
         var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
         var live = capturing || read.equals("-");
-        var sourceName = live ? null : Path.of(read).toAbsolutePath().toString(); // packets of a pipe cannot be re-read for export
+        // live packets can't be re-read later: with a history they are spooled beside it, for 'query -w'
+        var spool = store == null || !live ? null : PacketSpool.open(PacketSpool.besides(db), duration(retention, "--retention"), size(maxDbSize));
+        var sourceName = spool != null ? spool.name() : live ? null : Path.of(read).toAbsolutePath().toString();
         Consumer<Message> sink = m -> {
             if (store != null) store.add(m, sourceName);
             if (limit > 0 && shown[0] >= limit) return;
@@ -124,26 +138,32 @@ public final class TrafficCommand implements Runnable {
             shown[0]++;
             if (web != null) web.accept(m);
             else printer.print(m);
-            if (live) printer.flush();
         };
-        // A file is read faster than it is printed: output gets its own thread. A pipe prints as it comes.
-        try (var capture = capturing ? LiveCapture.start(targets()) : null;
-             var source = capturing ? capture.source() : CaptureSource.open(read); store;
+        // Output and history get a thread of their own, so dissection keeps up with the capture; live, the output is
+        // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst). Live, its
+        // queue is short: a backlog waits in the capture ring as packets (~0.5 KB for a small call), not on the heap as messages (~6 KB).
+        Runnable caughtUp = live ? printer::flush : () -> {};
+        try (var capture = capturing ? LiveCapture.start(targets(), captureOptions) : null;
+             var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
              var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames(live));
-             var output = live ? null : new AsyncSink(sink::accept, 4096)) {
-            var analyzer = new TrafficAnalyzer(podNames, live ? sink::accept : output);
+             var output = new AsyncSink(sink::accept, live ? 1024 : 4096, caughtUp);
+             var drops = capture == null ? null : new DropReporter(capture::droppedByKernel, web == null ? printer : null, System.err, Duration.ofSeconds(1))) {
+            var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null) printer.header();
             if (live) printer.flush(); // the header says it: capturing (or reading) from now on
+            if (capture != null) System.err.println("capturing live on " + String.join(", ", capture.interfaces()) + " (Ctrl-C to stop)");
             long t0 = System.nanoTime();
-            analyzer.run(source);
-            if (output != null) output.close();
+            analyzer.run(spool == null ? source : spool.tee(source));
+            output.close();
+            if (drops != null) drops.close(); // the capture has ended: its counters are final
             printer.close();
             double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             var s = analyzer.stats();
             var tcp = analyzer.tcpStats();
-            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps; "
+            System.err.printf("%d packets, %d messages (%d shown), %d TCP connections (%d unrecognized), %d gaps%s; "
                             + "analyzed in %.0f ms (%.0f packets/s, %.1f MB/s)%s%n",
                     s.packets, s.messages, shown[0], tcp.connections, s.unknownConnections, tcp.gaps,
+                    drops == null ? "" : ", " + drops.total() + " packets dropped by the kernel",
                     secs * 1000, s.packets / secs, source.bytes() / secs / 1e6,
                     source.truncated() ? "; the file ends in the middle of a packet (capture cut short?)" : "");
         }
@@ -177,6 +197,14 @@ public final class TrafficCommand implements Runnable {
         if (podFlags.any()) result.addAll(podFlags.resolve(null));
         if (!interfaces.isEmpty()) result.add(dev.kscope.capture.CaptureTarget.host(interfaces));
         return result;
+    }
+
+    private dev.kscope.capture.CaptureOptions captureOptions() {
+        if (bufferKib != null && (bufferKib < 64 || bufferKib > 4L << 20)) {
+            throw new KscopeException("invalid -B " + bufferKib + ": the buffer must be between 64 KiB and 4 GiB (e.g. -B 262144 for 256 MiB)", null, 2);
+        }
+        return bufferKib == null ? dev.kscope.capture.CaptureOptions.defaults()
+                : dev.kscope.capture.CaptureOptions.defaults().withBufferBytes(bufferKib * 1024);
     }
 
     static java.net.InetSocketAddress address(String hostPort) {
@@ -237,15 +265,23 @@ public final class TrafficCommand implements Runnable {
             long from = since == null ? Long.MIN_VALUE
                     : java.time.Instant.now().minus(duration(since, "--since")).toEpochMilli() * 1_000_000L;
             try (var store = new MessageStore(db, null, 0)) {
-                var matches = store.since(from).stream().filter(s -> messageFilter == null || messageFilter.test(s.message())).toList();
                 printer.header();
-                for (var s : matches) printer.print(s.message());
+                var matches = new java.util.ArrayList<MessageStore.Stored>(); // kept only for -w
+                long[] count = {0};
+                store.forEachSince(from, s -> {
+                    if (messageFilter != null && !messageFilter.test(s.message())) return;
+                    count[0]++;
+                    printer.print(s.message());
+                    if (write != null) matches.add(s);
+                });
                 printer.close();
                 if (write != null) {
-                    long packets = PacketExporter.export(matches, write);
-                    System.err.printf("%d messages; %d packets written to %s%n", matches.size(), packets, write);
+                    var exported = PacketExporter.export(matches, write);
+                    System.err.printf("%d messages; %d packets written to %s%s%n", count[0], exported.packets(), write,
+                            exported.withoutPackets() == 0 ? "" : "; " + exported.withoutPackets() + " of the messages had no packets left "
+                                    + "(trimmed from the packet spool by --retention/--max-db-size, or stored without their packets)");
                 } else {
-                    System.err.printf("%d messages%n", matches.size());
+                    System.err.printf("%d messages%n", count[0]);
                 }
             }
         }

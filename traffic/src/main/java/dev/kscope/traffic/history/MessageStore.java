@@ -7,12 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kscope.core.KscopeException;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class MessageStore implements AutoCloseable {
     private final Connection db;
     private final Duration maxAge;
     private final long maxBytes;
-    private PreparedStatement insert;
+    private DuckDBAppender appender; // DuckDB's bulk path: a prepared INSERT per row costs 10x more
     private int pending;
     private long newestNanos;
 
@@ -48,7 +49,12 @@ public final class MessageStore implements AutoCloseable {
         try {
             var parent = path.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            db = DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath());
+            // Appending from one thread needs no worker pool, and DuckDB would otherwise size its memory to the machine's
+            // (80% of RAM): bounded here, it spills to disk beyond that.
+            var settings = new java.util.Properties();
+            settings.setProperty("threads", "1");
+            settings.setProperty("memory_limit", "256MB");
+            db = DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath(), settings);
             try (var st = db.createStatement()) {
                 st.execute("""
                         CREATE TABLE IF NOT EXISTS messages (
@@ -85,38 +91,28 @@ public final class MessageStore implements AutoCloseable {
 
     public void add(Message m, String source) {
         try {
-            if (insert == null) {
-                insert = db.prepareStatement("""
-                        INSERT INTO messages (id, time_ns, proto, src_ip, src_port, src_pod, src_namespace, dst_ip, dst_port, dst_pod,
-                          dst_namespace, summary, status, error, problem, latency_ns, request_size, response_size, details, source,
-                          src_service, src_port_name, dst_service, dst_port_name, src_services, dst_services)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""");
-            }
-            int i = 1;
-            insert.setLong(i++, m.id());
-            insert.setLong(i++, m.startNanos());
-            insert.setString(i++, m.protocol());
+            if (appender == null) appender = ((DuckDBConnection) db).createAppender(DuckDBConnection.DEFAULT_SCHEMA, "messages");
+            appender.beginRow().append(m.id()).append(m.startNanos());
+            text(m.protocol());
             for (var e : new Endpoint[]{m.src(), m.dst()}) {
-                insert.setString(i++, e.ip());
-                insert.setInt(i++, e.port());
-                insert.setString(i++, e.pod());
-                insert.setString(i++, e.namespace());
+                text(e.ip());
+                appender.append(e.port());
+                text(e.pod());
+                text(e.namespace());
             }
-            insert.setString(i++, m.summary());
-            insert.setString(i++, m.status());
-            insert.setBoolean(i++, m.error());
-            insert.setString(i++, m.problem());
-            insert.setLong(i++, m.latencyNanos());
-            insert.setLong(i++, m.requestBytes());
-            insert.setLong(i++, m.responseBytes());
-            insert.setString(i++, JSON.writeValueAsString(m.details()));
-            insert.setString(i++, source);
+            text(m.summary());
+            text(m.status());
+            appender.append(m.error());
+            text(m.problem());
+            appender.append(m.latencyNanos()).append(m.requestBytes()).append(m.responseBytes());
+            text(JSON.writeValueAsString(m.details()));
+            text(source);
             for (var e : new Endpoint[]{m.src(), m.dst()}) {
-                insert.setString(i++, e.service());
-                insert.setString(i++, e.portName());
+                text(e.service());
+                text(e.portName());
             }
-            for (var e : new Endpoint[]{m.src(), m.dst()}) insert.setString(i++, e.services().isEmpty() ? null : String.join(",", e.services()));
-            insert.addBatch();
+            for (var e : new Endpoint[]{m.src(), m.dst()}) text(e.services().isEmpty() ? null : String.join(",", e.services()));
+            appender.endRow();
             newestNanos = Math.max(newestNanos, m.startNanos());
             if (++pending >= BATCH) flush();
         } catch (SQLException | JsonProcessingException e) {
@@ -124,11 +120,16 @@ public final class MessageStore implements AutoCloseable {
         }
     }
 
+    private void text(String s) throws SQLException {
+        if (s == null) appender.appendNull();
+        else appender.append(s);
+    }
+
     /** Writes pending messages and applies the bounds. */
     public void flush() {
         if (pending == 0) return;
         try {
-            insert.executeBatch();
+            appender.flush();
             pending = 0;
             enforceBounds();
         } catch (SQLException e) {
@@ -164,8 +165,14 @@ public final class MessageStore implements AutoCloseable {
 
     /** Messages that started at or after {@code sinceNanos}, oldest first. */
     public List<Stored> since(long sinceNanos) {
-        flush();
         var out = new ArrayList<Stored>();
+        forEachSince(sinceNanos, out::add);
+        return out;
+    }
+
+    /** {@link #since}, one message at a time: a history of millions of messages is read without holding them all. */
+    public void forEachSince(long sinceNanos, java.util.function.Consumer<Stored> each) {
+        flush();
         try (var st = db.prepareStatement("SELECT * FROM messages WHERE time_ns >= ? ORDER BY time_ns, id")) {
             st.setLong(1, sinceNanos);
             try (var rs = st.executeQuery()) {
@@ -176,13 +183,12 @@ public final class MessageStore implements AutoCloseable {
                             endpoint(rs, "src_"), endpoint(rs, "dst_"),
                             rs.getLong("time_ns"), rs.getLong("latency_ns"), rs.getLong("request_size"), rs.getLong("response_size"),
                             rs.getString("summary"), rs.getString("status"), rs.getBoolean("error"), rs.getString("problem"), details);
-                    out.add(new Stored(m, rs.getString("source")));
+                    each.accept(new Stored(m, rs.getString("source")));
                 }
             }
         } catch (SQLException | JsonProcessingException e) {
             throw new KscopeException("cannot read message history " + path + ": " + e.getMessage(), e);
         }
-        return out;
     }
 
     private static Endpoint endpoint(java.sql.ResultSet rs, String side) throws SQLException {
@@ -197,7 +203,7 @@ public final class MessageStore implements AutoCloseable {
             flush();
         } finally {
             try {
-                if (insert != null) insert.close();
+                if (appender != null) appender.close();
                 db.close();
             } catch (SQLException e) {
                 throw new KscopeException("cannot close " + path + ": " + e.getMessage(), e);

@@ -7,8 +7,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Runs a slow sink (formatting and writing output) on its own thread, so dissection and output use two cores.
- * The analyzer blocks when the sink falls {@code capacity} messages behind: nothing is dropped.
+ * Runs a slow sink (formatting and writing output, storing history) on its own thread, so dissection and output
+ * use two cores. The analyzer blocks when the sink falls {@code capacity} messages behind: nothing is dropped.
+ * {@code idle} runs whenever the queue has been drained (live output flushes there: once per burst, not per message).
  */
 public final class AsyncSink implements MessageSink, AutoCloseable {
     private static final Message END = new Message(-1, "", null, null, 0, 0, 0, 0, "", "", false, null, java.util.Map.of());
@@ -18,10 +19,21 @@ public final class AsyncSink implements MessageSink, AutoCloseable {
     private volatile RuntimeException failure;
 
     public AsyncSink(MessageSink downstream, int capacity) {
+        this(downstream, capacity, () -> {});
+    }
+
+    public AsyncSink(MessageSink downstream, int capacity, Runnable idle) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.thread = Thread.ofPlatform().name("kscope-output").daemon().start(() -> {
             try {
-                for (var m = queue.take(); m != END; m = queue.take()) downstream.accept(m);
+                for (var m = queue.take(); m != END; ) {
+                    downstream.accept(m);
+                    m = queue.poll();
+                    if (m == null) {
+                        idle.run();
+                        m = queue.take();
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {

@@ -34,10 +34,13 @@ public final class MessageFormat {
         var lines = new JsonLines(bytes);
         lines.write(m);
         lines.flush();
-        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8).stripTrailing();
     }
 
-    /** Writes messages as JSON Lines, streaming (no intermediate maps). Fields: those of the filter language, plus id and time. */
+    /**
+     * Writes messages as JSON Lines, streaming (no intermediate maps). Fields: those of the filter language, plus id and time.
+     * Each line ends as its object does, so a live reader (jq) gets every message as soon as the output is flushed.
+     */
     public static final class JsonLines implements AutoCloseable {
         private final JsonGenerator gen;
         private final boolean yaml;
@@ -51,7 +54,7 @@ public final class MessageFormat {
             this.yaml = yaml;
             try {
                 gen = (yaml ? YAML : JSON).createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                if (!yaml) gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
+                if (!yaml) gen.setPrettyPrinter(new MinimalPrettyPrinter(""));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -77,6 +80,23 @@ public final class MessageFormat {
                     value(e.getValue());
                 }
                 gen.writeEndObject();
+                if (!yaml) gen.writeRaw('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * Packets the kernel dropped (the capture ring was full because analysis fell behind), as the gadgets report
+         * lost events: {@code {"dropped_packets":N,"total_dropped_packets":T}}. Messages on those connections are missing or cut.
+         */
+        public void dropped(long packets, long total) {
+            try {
+                gen.writeStartObject();
+                gen.writeNumberField("dropped_packets", packets);
+                gen.writeNumberField("total_dropped_packets", total);
+                gen.writeEndObject();
+                if (!yaml) gen.writeRaw('\n');
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -132,7 +152,6 @@ public final class MessageFormat {
         @Override
         public void close() {
             try {
-                if (!yaml) gen.writeRaw('\n');
                 gen.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

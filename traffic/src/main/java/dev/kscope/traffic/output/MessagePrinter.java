@@ -6,7 +6,10 @@ import dev.kscope.traffic.message.Message;
 
 import java.io.PrintStream;
 
-/** Messages as {@code -o} asks for them: table or wide rows under a header, JSON lines or YAML documents (see {@link MessageFormat}). */
+/**
+ * Messages as {@code -o} asks for them: table or wide rows under a header, JSON lines or YAML documents (see {@link MessageFormat}).
+ * Thread-safe: live, messages and drop reports come from different threads.
+ */
 public final class MessagePrinter implements EventPrinter<Message> {
     private final PrintStream out;
     private final MessageFormat.JsonLines json;
@@ -32,34 +35,37 @@ public final class MessagePrinter implements EventPrinter<Message> {
 
     /** The table's header (nothing for JSON); {@link #print} writes it if not done yet. */
     @Override
-    public void header() {
+    public synchronized void header() {
         if (json != null || headerDone) return;
         headerDone = true;
         out.println(wide ? MessageFormat.WIDE_HEADER : MessageFormat.TABLE_HEADER);
     }
 
     @Override
-    public void print(Message m) {
+    public synchronized void print(Message m) {
         header();
         if (json != null) json.write(m);
         else out.println(wide ? MessageFormat.wideRow(m) : MessageFormat.tableRow(m));
         printed = true;
     }
 
+    /** Packets the kernel dropped: a record in the JSON stream (tables leave it to the warning on stderr). */
     @Override
-    public void lost(long lost, long totalLost) {
-        // the analyzer counts what it could not decode in its summary line
+    public synchronized void lost(long lost, long totalLost) {
+        if (json == null) return;
+        json.dropped(lost, totalLost);
+        json.flush();
     }
 
     @Override
-    public void flush() {
+    public synchronized void flush() {
         if (json != null) json.flush();
         out.flush();
     }
 
     /** Ends the JSON stream (its last line) and flushes. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (json != null && printed) json.close();
         out.flush();
     }

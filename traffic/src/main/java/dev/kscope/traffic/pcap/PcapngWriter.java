@@ -31,7 +31,8 @@ public final class PcapngWriter implements AutoCloseable {
         }
     }
 
-    public void write(Packet p) {
+    /** Returns the bytes written (the block's length). */
+    public int write(Packet p) {
         int ifc = interfaces.computeIfAbsent(p.linkType(), this::addInterface);
         var data = p.data();
         int cap = (int) data.byteSize();
@@ -47,6 +48,7 @@ public final class PcapngWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return len;
     }
 
     private int addInterface(int linkType) {
