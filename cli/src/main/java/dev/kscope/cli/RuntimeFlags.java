@@ -51,9 +51,13 @@ public final class RuntimeFlags {
         for (var r : runtimes) kinds.add(RuntimeKind.parse(r));
         if (kinds.isEmpty()) kinds.addAll(sockets.keySet()); // a socket flag alone names the runtime to ask
         var endpoints = kinds.stream().map(k -> new RuntimeEndpoint(k, sockets.getOrDefault(k, k.defaultSocket()))).toList();
-        var mode = noKubernetes ? ContainerCollectionOptions.KubernetesMode.OFF
+        return ContainerCollectionOptions.defaults().withRuntimes(endpoints).withKubernetes(kubernetesMode(), kubeconfig);
+    }
+
+    /** Off with --no-kubernetes; with no kubeconfig anywhere, silently off unless --kubeconfig asked for one. */
+    ContainerCollectionOptions.KubernetesMode kubernetesMode() {
+        return noKubernetes ? ContainerCollectionOptions.KubernetesMode.OFF
                 : kubeconfig != null ? ContainerCollectionOptions.KubernetesMode.ON : ContainerCollectionOptions.KubernetesMode.AUTO;
-        return ContainerCollectionOptions.defaults().withRuntimes(endpoints).withKubernetes(mode, kubeconfig);
     }
 
     private static java.util.Optional<Path> nullable(Path p) {

@@ -30,9 +30,10 @@ import java.util.function.Consumer;
                 "or reads pcap/pcapng files or a pipe (-r -)."},
         footer = {"",
                 "Examples:",
-                "  kscope traffic -n shop -p web                  (live: capture pod web on this node)",
+                "  kscope traffic -n shop -p web                  (live: capture pod web on this node; history kept by default)",
+                "  kscope traffic query 'http.status >= 500' --since 10m -w errors.pcapng   (search it; the calls' packets to pcapng)",
                 "  kscope traffic -l app=api -o json               (live: pods by label)",
-                "  kscope traffic -n shop -p web --db traffic.duckdb    (live, kept: messages, and their packets for query -w)",
+                "  kscope traffic -n shop -p web --db web.duckdb  (live, history in a file of its own; --no-db for none)",
                 "  kscope traffic -i eth0 --filter 'http.status >= 500'",
                 "  kscope traffic -r web.pcap",
                 "  kscope traffic -r web.pcapng -o json | jq .http.url",
@@ -82,9 +83,13 @@ public final class TrafficCommand implements Runnable {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "stop after N messages (0: no limit)")
     long limit;
 
-    @Option(names = "--db", paramLabel = "PATH", description = "also store the messages in this DuckDB file (see 'kscope traffic query'); live, their packets "
-            + "are kept beside it in PATH.packets/ for 'query -w'")
+    @Option(names = "--db", paramLabel = "PATH", description = "store the messages in this DuckDB file (see 'kscope traffic query'); live, their packets "
+            + "are kept beside it in PATH.packets/ for 'query -w'. Live captures store by default in " + History.DEFAULT_TEXT
+            + "; files (-r FILE) only with --db")
     Path db;
+
+    @Option(names = "--no-db", description = "live: keep no history")
+    boolean noDb;
 
     @Option(names = "--retention", paramLabel = "AGE", defaultValue = "7d",
             description = "with --db: drop messages (and spooled packets) older than this (capture time; e.g. 30m, 24h, 7d; default ${DEFAULT-VALUE})")
@@ -126,10 +131,12 @@ public final class TrafficCommand implements Runnable {
         if (web != null) System.err.println("kscope traffic UI: " + web.uri() + " (Ctrl-C to stop)");
 
         var shown = new long[1];
-        var store = db == null ? null : new MessageStore(db, duration(retention, "--retention"), size(maxDbSize));
         var live = capturing || read.equals("-");
+        if (noDb && db != null) throw new KscopeException("--db and --no-db contradict each other (drop one)", null, 2);
+        var history = db != null ? db : live && !noDb ? History.defaultPath() : null;
+        var store = history == null ? null : openHistory(history, db == null);
         // live packets can't be re-read later: with a history they are spooled beside it, for 'query -w'
-        var spool = store == null || !live ? null : PacketSpool.open(PacketSpool.besides(db), duration(retention, "--retention"), size(maxDbSize));
+        var spool = store == null || !live ? null : PacketSpool.open(PacketSpool.besides(history), duration(retention, "--retention"), size(maxDbSize));
         var sourceName = spool != null ? spool.name() : live ? null : Path.of(read).toAbsolutePath().toString();
         Consumer<Message> sink = m -> {
             if (store != null) store.add(m, sourceName);
@@ -151,7 +158,8 @@ public final class TrafficCommand implements Runnable {
             var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null) printer.header();
             if (live) printer.flush(); // the header says it: capturing (or reading) from now on
-            if (capture != null) System.err.println("capturing live on " + String.join(", ", capture.interfaces()) + " (Ctrl-C to stop)");
+            if (capture != null) System.err.println("capturing live on " + String.join(", ", capture.interfaces()) + " (Ctrl-C to stop)"
+                    + (store != null && db == null ? "; history in " + history + " (kscope traffic query --help)" : ""));
             long t0 = System.nanoTime();
             analyzer.run(spool == null ? source : spool.tee(source));
             output.close();
@@ -177,18 +185,32 @@ public final class TrafficCommand implements Runnable {
     }
 
     /**
-     * The cluster's names for addresses, when its API is configured (one warning when it is not, or does not answer).
+     * The cluster's names for addresses, when its API is configured (one warning when it does not answer; none without a kubeconfig).
      * A file waits longer for a big cluster's lists than a live capture, which should start capturing soon.
      */
     private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames(boolean live) {
         var flags = podFlags.runtime;
         Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
-        var mode = flags.noKubernetes ? dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.OFF
-                : dev.kscope.containers.ContainerCollectionOptions.KubernetesMode.ON;
         return dev.kscope.containers.kubernetes.KubernetesClients
-                .open(mode, flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
+                .open(flags.kubernetesMode(), flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
                 .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(live ? 5 : 30), warn))
                 .orElse(null);
+    }
+
+    /**
+     * The history, or null: the default one may be held by another kscope traffic (DuckDB locks its file), which costs
+     * this run its history, not its analysis; a --db that can't be opened is an error.
+     */
+    private MessageStore openHistory(Path path, boolean isDefault) {
+        try {
+            if (isDefault) java.nio.file.Files.createDirectories(path.getParent());
+            return new MessageStore(path, duration(retention, "--retention"), size(maxDbSize));
+        } catch (KscopeException | java.io.IOException e) {
+            if (!isDefault) throw e instanceof KscopeException k ? k : new KscopeException("cannot create " + path + ": " + e.getMessage(), e);
+            System.err.println("kscope: warning: no history this time: " + e.getMessage().lines().findFirst().orElse("")
+                    + " (another kscope traffic may be using it: give this one --db PATH, or --no-db)");
+            return null;
+        }
     }
 
     /** The pods or interfaces to capture: the same resolution as kscope capture's. */
@@ -229,7 +251,8 @@ public final class TrafficCommand implements Runnable {
             description = "Search the message history stored with --db, optionally writing the matching messages' packets to pcapng.",
             footer = {"",
                     "Examples:",
-                    "  kscope traffic query --db traffic.duckdb                                  # everything stored",
+                    "  kscope traffic query                                                      # the live history, all of it",
+                    "  kscope traffic query --db traffic.duckdb                                  # everything stored there",
                     "  kscope traffic query 'http.status >= 500' --db traffic.duckdb --since 10m",
                     "  kscope traffic query 'proto == \"redis\" && error' --db traffic.duckdb -o json",
                     "  kscope traffic query 'dns.rcode == \"NXDOMAIN\"' --db traffic.duckdb -w nx.pcapng",
@@ -239,7 +262,7 @@ public final class TrafficCommand implements Runnable {
         @CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "CEL", description = "filter expression, as for --filter (default: all)")
         String filter;
 
-        @Option(names = "--db", paramLabel = "PATH", required = true, description = "DuckDB file written by 'kscope traffic --db'")
+        @Option(names = "--db", paramLabel = "PATH", description = "DuckDB file written by 'kscope traffic' (default: live captures' " + History.DEFAULT_TEXT + ")")
         Path db;
 
         @Option(names = "--since", paramLabel = "AGE", description = "only messages that started in the last AGE (e.g. 10m, 2h, 7d)")
@@ -258,8 +281,9 @@ public final class TrafficCommand implements Runnable {
         public void run() {
             var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
             var printer = MessagePrinter.of(output, out);
+            Path db = this.db != null ? this.db : History.defaultPath();
             if (!java.nio.file.Files.exists(db)) {
-                throw new KscopeException("no message history at " + db + " (store some with: kscope traffic -r FILE.pcap --db " + db + ")");
+                throw new KscopeException("no message history at " + db + " (live captures store one there; for a file: kscope traffic -r FILE.pcap --db " + db + ")");
             }
             var messageFilter = filter == null ? null : MessageFilter.compile(filter);
             long from = since == null ? Long.MIN_VALUE

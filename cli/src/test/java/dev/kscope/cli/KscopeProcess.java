@@ -11,6 +11,18 @@ import java.util.concurrent.TimeUnit;
 /** Runs the real CLI in a JVM of its own, as users do, and collects exit code, stdout and stderr. */
 record KscopeProcess(int exitCode, String stdout, String stderr) {
 
+    private static final Path STATE_DIR = stateDir();
+
+    private static Path stateDir() {
+        try {
+            var dir = java.nio.file.Files.createTempDirectory("kscope-test-state-");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static ProcessBuilder builder(List<String> prefix, Map<String, String> env, String... args) {
         var cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -20,6 +32,7 @@ record KscopeProcess(int exitCode, String stdout, String stderr) {
         cmd.add(Kscope.class.getName());
         cmd.addAll(List.of(args));
         var pb = new ProcessBuilder(cmd);
+        pb.environment().put("KSCOPE_STATE_DIR", STATE_DIR.toString()); // live traffic's default history: not the machine's
         pb.environment().putAll(env);
         return pb;
     }

@@ -148,6 +148,9 @@ class TrafficCommandTest {
         assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "json").out().lines()).hasSize(6);
         assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10m", "-o", "json").out()).isEmpty();
 
+        var both = kscope("traffic", "-r", pcap.toString(), "--db", db.toString(), "--no-db");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).isEqualTo("kscope: --db and --no-db contradict each other (drop one)\n");
         assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "xml").err())
                 .isEqualTo("kscope: unknown output format 'xml' (use -o table, wide, json or yaml)\n");
         assertThat(kscope("traffic", "query", "--db", dir.resolve("none.duckdb").toString()).err())

@@ -69,7 +69,9 @@ class TrafficPodsTest {
         var ns = "traffic-" + UUID.randomUUID().toString().substring(0, 8);
         var web = node.runPod(ns, "web", "httpd", "httpd", "-f", "-p", "8080", "-h", "/etc");
         var client = node.runPod(ns, "client", "main", "/bin/sleep", "3600");
-        var p = KscopeProcess.builder(List.of(), Map.of(), "traffic", "-n", ns, "-p", "web",
+        var state = Files.createTempDirectory("traffic-state-");
+        var env = Map.of("KSCOPE_STATE_DIR", state.toString());
+        var p = KscopeProcess.builder(List.of(), env, "traffic", "-n", ns, "-p", "web",
                 "--containerd-socket", node.criSocket().toString()).start();
         try {
             var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
@@ -91,9 +93,16 @@ class TrafficPodsTest {
             new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).isTrue();
             var err = new String(p.getErrorStream().readAllBytes());
-            assertThat(err).contains("3 messages (3 shown)");
+            assertThat(err).contains("3 messages (3 shown)", "history in " + state.resolve("traffic.duckdb"));
+            // live, the history is kept by default: 'query' finds the calls there without being told where
+            var stored = KscopeProcess.run(List.of(), env, "traffic", "query", "dst.pod == \"web\"", "-o", "json");
+            assertThat(stored.exitCode()).as(stored.stderr()).isZero();
+            assertThat(stored.stdout().lines()).hasSize(3).allSatisfy(l -> assertThat(l).contains("\"summary\":\"GET /hostname\""));
         } finally {
             p.destroyForcibly();
+            try (var files = Files.walk(state)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
             node.removePod(web);
             node.removePod(client);
         }
