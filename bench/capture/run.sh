@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-5}
-WORK=/tmp/capture-bench
-NS_A=capbencha NS_B=capbenchb IF_A=capbencha0 IF_B=capbenchb0 IP_A=10.77.99.1 IP_B=10.77.99.2 PORT=21099
+WORK=/tmp/cap2-bench
+NS_A=cap2bencha NS_B=cap2benchb IF_A=cap2a0 IF_B=cap2b0 IP_A=10.77.99.1 IP_B=10.77.99.2 PORT=21099
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 mkdir -p "$WORK"
 

@@ -20,7 +20,7 @@ class CaptureMatchesTcpdumpTest {
     @BeforeAll
     static void setUp() throws Exception {
         net = new NetnsPair("m", 1);
-        dir = Files.createTempDirectory("capture-m");
+        dir = Files.createTempDirectory("cap2-m");
     }
 
     @AfterAll

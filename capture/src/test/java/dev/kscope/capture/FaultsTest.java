@@ -21,7 +21,7 @@ class FaultsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        dir = Files.createTempDirectory("capture-x");
+        dir = Files.createTempDirectory("cap2-x");
     }
 
     @AfterAll
@@ -30,10 +30,10 @@ class FaultsTest {
     }
 
     @Test
-    void fullDiskLeavesAValidFileAndSaysSo() throws Exception {
+    void fullDiskLeavesAValidFileEndingWithStatisticsAndSaysSo() throws Exception {
         var mount = dir.resolve("full");
         Files.createDirectories(mount);
-        Tools.run("mount", "-t", "tmpfs", "-o", "size=256k", "capture-full", mount.toString());
+        Tools.run("mount", "-t", "tmpfs", "-o", "size=256k", "cap2-full", mount.toString());
         try (var net = new NetnsPair("d", 4)) {
             var file = mount.resolve("x.pcapng");
             Capture.Result result;
@@ -51,6 +51,7 @@ class FaultsTest {
             var read = Tools.readPcapng(file);
             assertThat(read.packets()).hasSizeGreaterThan(100);
             assertThat((long) read.packets().size()).isEqualTo(result.stats().captured());
+            assertThat(read.delivered()).as("statistics end the file, counting its packets").containsExactly((long) read.packets().size());
             Tools.assertWiresharkReadsCleanly(file);
         } finally {
             Tools.run("umount", mount.toString());
@@ -131,7 +132,7 @@ class FaultsTest {
                     .hasMessage("cannot write " + dir + ": Is a directory (choose another -w path)");
             var readOnly = dir.resolve("ro");
             Files.createDirectories(readOnly);
-            Tools.run("mount", "-t", "tmpfs", "-o", "ro,size=64k", "capture-ro", readOnly.toString());
+            Tools.run("mount", "-t", "tmpfs", "-o", "ro,size=64k", "cap2-ro", readOnly.toString());
             try {
                 assertThatThrownBy(() -> PcapngOutput.toFile(readOnly.resolve("x.pcapng"), PcapngOutput.Rotation.NONE))
                         .isInstanceOf(KscopeException.class)

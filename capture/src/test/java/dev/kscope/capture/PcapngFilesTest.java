@@ -21,7 +21,7 @@ class PcapngFilesTest {
     @BeforeAll
     static void setUp() throws Exception {
         net = new NetnsPair("p", 3);
-        dir = Files.createTempDirectory("capture-p");
+        dir = Files.createTempDirectory("cap2-p");
     }
 
     @AfterAll
