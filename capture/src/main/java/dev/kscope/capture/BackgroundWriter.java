@@ -42,7 +42,7 @@ final class BackgroundWriter implements AutoCloseable {
     private record Block(long start, long end, int interfaceId) {}
 
     private final WritableByteChannel target;
-    private final Path path;                // the file; null for a stream
+    private final Path path;                // the file (a FileChannel); null for a stream, even stdout redirected to a file
     private final int alignment;
     private final Arena arena = Arena.ofShared();
     private final ArrayDeque<MemorySegment> free = new ArrayDeque<>(); // a stack: the chunk freed last is still in cache
@@ -58,7 +58,7 @@ final class BackgroundWriter implements AutoCloseable {
     private List<Block> kept = List.of();   // after a failure: the known whole blocks before end
     private long[] lost = new long[0];      // per interface id: packets dropped by a failed write
 
-    /** A stream (stdout) or a file written with plain write(2). */
+    /** A stream, e.g. stdout. */
     BackgroundWriter(WritableByteChannel target, String name) {
         this(target, null, 1, name);
     }
@@ -160,7 +160,7 @@ final class BackgroundWriter implements AutoCloseable {
     private void write(MemorySegment chunk, int from, int to, long at) throws IOException {
         ByteBuffer bb = chunk.asSlice(from, to - from).asByteBuffer();
         while (bb.hasRemaining()) {
-            int n = target instanceof FileChannel fc ? fc.write(bb, at + bb.position()) : target.write(bb);
+            int n = path != null ? ((FileChannel) target).write(bb, at + bb.position()) : target.write(bb);
             synchronized (this) {
                 jobOut += n;
             }
@@ -190,9 +190,9 @@ final class BackgroundWriter implements AutoCloseable {
             countLost(q);
             free.push(q.chunk);
         }
-        if (target instanceof FileChannel fc) {
+        if (path != null) {
             try {
-                fc.truncate(end);
+                ((FileChannel) target).truncate(end);
             } catch (IOException ignored) {
                 // nothing more we can do; the caller reports the original failure
             }
