@@ -3,7 +3,9 @@
 # Usage (root, from the repository root): bench/capture/run.sh [SECONDS_PER_RUN]
 # For each payload (64, 1400 bytes) and sender count (1, 2): the senders' rate untraced, then with
 # tcpdump (default buffer), tcpdump -B 131072, and kscope (default settings) capturing the receiving end.
-# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate and the capturing process's CPU (% of one core).
+# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate, the capturing
+# process's CPU (% of one core) and its CPU time per captured packet, and the load average before and after.
+# Run it under the shared lock: flock /tmp/kscope-bench.lock bench/capture/run.sh 5
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-5}
@@ -55,7 +57,7 @@ stats_of() {
   counts "$WORK/err" 1
 }
 
-# run TOOL PAYLOAD SENDERS -> "captured/s drop% sender/s cpu%"
+# run TOOL PAYLOAD SENDERS -> "captured/s drop% sender/s cpu% cpu-µs/packet"
 run() {
   local tool=$1 payload=$2 senders=$3 pid err="$WORK/err"
   rm -f "$WORK"/*.pcap*
@@ -80,10 +82,12 @@ run() {
   captured=$((captured - c_w)); received=$((received - r_w)); dropped=$((dropped - d_w))
   local cpu=$(( (c1 - c0) * 100 / CLK / SECS ))
   local droppct; droppct=$(awk -v d="$dropped" -v r="$received" 'BEGIN { printf "%.1f", (r > 0 ? 100 * d / r : 0) }')
-  echo "$((captured / SECS)) $droppct $rate $cpu"
+  local us; us=$(awk -v t=$((c1 - c0)) -v hz="$CLK" -v n="$captured" 'BEGIN { printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  echo "$((captured / SECS)) $droppct $rate $cpu $us"
 }
 
-printf "%-8s %-7s %-13s %12s %8s %12s %6s\n" payload senders tool captured/s drop% sender/s cpu%
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-8s %-7s %-13s %12s %8s %12s %6s %8s\n" payload senders tool captured/s drop% sender/s cpu% µs/pkt
 for payload in ${PAYLOADS:-64 1400}; do
   for senders in ${SENDERS:-1 2}; do
     base=$(flood $payload $senders)
@@ -91,10 +95,13 @@ for payload in ${PAYLOADS:-64 1400}; do
     declare -A res=()
     for tool in tcpdump tcpdump-B128 kscope; do
       res[$tool]=$(run $tool $payload $senders)
-      read -r cap drop rate cpu <<< "${res[$tool]}"
-      printf "%-8s %-7s %-13s %12s %8s %12s %6s\n" $payload $senders $tool "$cap" "$drop" "$rate" "$cpu"
+      read -r cap drop rate cpu us <<< "${res[$tool]}"
+      printf "%-8s %-7s %-13s %12s %8s %12s %6s %8s\n" $payload $senders $tool "$cap" "$drop" "$rate" "$cpu" "$us"
     done
-    read -r tc td _ _ <<< "${res[tcpdump]}"; read -r kc kd _ _ <<< "${res[kscope]}"
-    awk -v k="$kc" -v t="$tc" -v kd="$kd" -v td="$td" 'BEGIN { printf "  ratio kscope/tcpdump captured/s: %.2f   drops: kscope %s%% vs tcpdump %s%%\n", (t > 0 ? k / t : 0), kd, td }'
+    read -r tc td _ _ tu <<< "${res[tcpdump]}"; read -r _ bd _ _ bu <<< "${res[tcpdump-B128]}"; read -r kc kd _ _ ku <<< "${res[kscope]}"
+    awk -v k="$kc" -v t="$tc" -v kd="$kd" -v td="$td" -v bd="$bd" -v ku="$ku" -v tu="$tu" -v bu="$bu" 'BEGIN {
+      printf "  kscope/tcpdump captured/s: %.2f   drops: kscope %s%%, tcpdump %s%%, tcpdump -B 131072 %s%%   CPU/packet: kscope/tcpdump %.2f, kscope/tcpdump -B 131072 %.2f\n",
+        (t > 0 ? k / t : 0), kd, td, bd, (tu > 0 ? ku / tu : 0), (bu > 0 ? ku / bu : 0) }'
   done
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
