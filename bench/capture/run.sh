@@ -67,8 +67,8 @@ run() {
     kscope)       "${KSCOPE[@]}" capture ${KSCOPE_OPTS:-} --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
   esac
   for _ in $(seq 100); do grep -qE "listening on|capturing on" "$err" && break; sleep 0.1; done
-  if [[ ${WARMUP:-1} == 1 ]]; then # one second of the same flood first, so the JIT has compiled kscope's hot path
-    SECS=1 flood "$payload" "$senders" > /dev/null; sleep 1
+  if [[ ${WARMUP:-1} == 1 ]]; then # two seconds of the same flood first, so the JIT has compiled kscope's hot path
+    SECS=2 flood "$payload" "$senders" > /dev/null; sleep 1
   fi
   local c0; c0=$(cpu_ticks $pid)
   local s0; s0=$(stats_of $tool $pid)

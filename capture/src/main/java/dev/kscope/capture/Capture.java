@@ -102,6 +102,10 @@ public final class Capture implements AutoCloseable {
         return readers.stream().flatMap(r -> r.interfaces().stream()).toList();
     }
 
+    int targetCount() {
+        return readers.size();
+    }
+
     PcapngOutput output() {
         return output;
     }

@@ -112,9 +112,10 @@ final class TargetReader implements Runnable {
             }
         }
         var v6 = ipv6Addresses();
+        long ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
         for (var name : names) {
             int index = all.entrySet().stream().filter(e -> e.getValue().equals(name)).findFirst().orElseThrow().getKey();
-            var ring = PacketRing.open(name, index, options, filters, where);
+            var ring = PacketRing.open(name, index, options, ringBytes, filters, where);
             rings.add(ring);
             var addresses = new ArrayList<InterfaceInfo.Address>();
             ipv4Address(ring.fd(), name).ifPresent(addresses::add);

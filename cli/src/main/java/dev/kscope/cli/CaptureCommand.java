@@ -86,7 +86,7 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "-W", paramLabel = "FILES", description = "with -C: keep a ring of FILES files; with -G alone: stop after FILES files")
     Integer fileCount;
 
-    @Option(names = "-B", paramLabel = "KiB", description = "packet ring per interface in KiB (default 65536; tcpdump's is 2048)")
+    @Option(names = "-B", paramLabel = "KiB", description = "packet ring per interface in KiB (default: 131072 for one interface, 262144 shared by several, at least 8192 each; tcpdump's is 2048)")
     Long bufferKib;
 
     @Option(names = "--no-promiscuous-mode", description = "do not put the interfaces in promiscuous mode")
