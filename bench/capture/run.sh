@@ -3,6 +3,7 @@
 # Usage (root, from the repository root): bench/capture/run.sh [SECONDS_PER_RUN]
 # For each payload (64, 1400 bytes) and sender count (1, 2): the senders' rate untraced, then with
 # tcpdump (default buffer), tcpdump -B 131072, and kscope (default settings) capturing the receiving end.
+# WARMUP_SECS (default 2): seconds of the same flood before measuring, so the JIT has compiled kscope's hot path.
 # KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate, the capturing
 # process's CPU (% of one core) and its CPU time per captured packet, and the load average before and after.
 # Run it under the shared lock: flock /tmp/kscope-bench.lock bench/capture/run.sh 5
@@ -67,8 +68,8 @@ run() {
     kscope)       "${KSCOPE[@]}" capture ${KSCOPE_OPTS:-} --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
   esac
   for _ in $(seq 100); do grep -qE "listening on|capturing on" "$err" && break; sleep 0.1; done
-  if [[ ${WARMUP:-1} == 1 ]]; then # two seconds of the same flood first, so the JIT has compiled kscope's hot path
-    SECS=2 flood "$payload" "$senders" > /dev/null; sleep 1
+  if [[ ${WARMUP:-1} == 1 ]]; then # WARMUP_SECS (2) of the same flood first, so the JIT has compiled kscope's hot path; tcpdump gets it too
+    SECS=${WARMUP_SECS:-2} flood "$payload" "$senders" > /dev/null; sleep 1
   fi
   local c0; c0=$(cpu_ticks $pid)
   local s0; s0=$(stats_of $tool $pid)
