@@ -63,7 +63,10 @@ final class BackgroundWriter implements AutoCloseable {
         this(target, null, 1, name);
     }
 
-    /** {@code alignment} > 1: {@code target} was opened with O_DIRECT on {@code path} and takes writes of that granularity. */
+    /**
+     * A regular file at {@code path} (null: a stream); {@code alignment} > 1: {@code target} was opened with O_DIRECT
+     * and takes writes of that granularity.
+     */
     BackgroundWriter(WritableByteChannel target, Path path, int alignment, String name) {
         this.target = target;
         this.path = path;

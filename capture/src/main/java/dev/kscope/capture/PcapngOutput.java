@@ -313,12 +313,17 @@ public final class PcapngOutput implements AutoCloseable {
         salvage();
     }
 
-    /** Opens the file with O_DIRECT (see {@link BackgroundWriter}) where its file system allows it, else plainly. */
+    /**
+     * Opens the file with O_DIRECT (see {@link BackgroundWriter}) where its file system allows it, else plainly;
+     * a FIFO or a device (-w /dev/stdout) is written as a stream.
+     */
     private BackgroundWriter openFile(Path p) {
         try {
             FileChannel ch;
             int alignment = 1;
+            boolean regular = !Files.exists(p) || Files.isRegularFile(p);
             try {
+                if (!regular) throw new IOException("not a regular file");
                 ch = FileChannel.open(p, CREATE, WRITE, TRUNCATE_EXISTING, ExtendedOpenOption.DIRECT);
                 alignment = (int) Files.getFileStore(p).getBlockSize();
                 if (Integer.bitCount(alignment) != 1 || alignment > BackgroundWriter.CHUNK / 8) {
@@ -331,7 +336,7 @@ public final class PcapngOutput implements AutoCloseable {
             }
             written.remove(p);
             written.add(p);
-            return new BackgroundWriter(ch, p, alignment, p.getFileName().toString());
+            return new BackgroundWriter(ch, regular ? p : null, alignment, p.getFileName().toString());
         } catch (AccessDeniedException e) {
             throw new KscopeException("cannot write " + p + ": permission denied (choose a writable path, e.g. -w /tmp/capture.pcapng)");
         } catch (NoSuchFileException e) {
