@@ -68,6 +68,7 @@ run() {
     kscope)       "${KSCOPE[@]}" capture ${KSCOPE_OPTS:-} --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
   esac
   for _ in $(seq 100); do grep -qE "listening on|capturing on" "$err" && break; sleep 0.1; done
+  if ! kill -0 $pid 2>/dev/null; then echo "$tool ended before the flood: $(tr '\n' ' ' < "$err")" >&2; echo "0 0 0 0 0"; return; fi
   if [[ ${WARMUP:-1} == 1 ]]; then # WARMUP_SECS (2) of the same flood first, so the JIT has compiled kscope's hot path; tcpdump gets it too
     SECS=${WARMUP_SECS:-2} flood "$payload" "$senders" > /dev/null; sleep 1
   fi
@@ -75,6 +76,7 @@ run() {
   local s0; s0=$(stats_of $tool $pid)
   local rate; rate=$(flood "$payload" "$senders")
   sleep 1
+  if ! kill -0 $pid 2>/dev/null; then echo "$tool ended during the flood: $(tr '\n' ' ' < "$err")" >&2; echo "0 0 0 0 0"; return; fi
   local c1; c1=$(cpu_ticks $pid)
   kill -INT $pid; wait $pid || true
   local captured received dropped
