@@ -52,6 +52,10 @@ public record CaptureOptions(String filter, int snaplen, long bufferBytes, long 
         return new CaptureOptions(filter, snaplen, b, maxPackets, duration, promiscuous);
     }
 
+    public CaptureOptions withPromiscuous(boolean p) {
+        return new CaptureOptions(filter, snaplen, bufferBytes, maxPackets, duration, p);
+    }
+
     /** The ring of each of {@code interfaces} rings: -B as given, else a share of {@link #RING_BUDGET}. */
     long ringBytes(int interfaces) {
         if (bufferBytes > 0) return bufferBytes;

@@ -115,7 +115,8 @@ final class TargetReader implements Runnable {
         long ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
         for (var name : names) {
             int index = all.entrySet().stream().filter(e -> e.getValue().equals(name)).findFirst().orElseThrow().getKey();
-            var ring = PacketRing.open(name, index, options, ringBytes, filters, where);
+            // like tcpdump -i any, which cannot be promiscuous: not every interface of a host in promiscuous mode
+            var ring = PacketRing.open(name, index, any ? options.withPromiscuous(false) : options, ringBytes, filters, where);
             rings.add(ring);
             var addresses = new ArrayList<InterfaceInfo.Address>();
             ipv4Address(ring.fd(), name).ifPresent(addresses::add);

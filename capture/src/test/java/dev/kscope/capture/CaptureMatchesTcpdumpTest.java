@@ -52,6 +52,8 @@ class CaptureMatchesTcpdumpTest {
         long tcpdumpDrops;
         try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(CaptureTarget.ANY))),
                 CaptureOptions.defaults().withBufferBytes(4 << 20), PcapngOutput.toFile(oursFile, PcapngOutput.Rotation.NONE))) {
+            assertThat(Tools.run("ip", "-n", net.a, "-d", "link", "show", net.ifA)).as("like tcpdump -i any: not promiscuous")
+                    .contains("promiscuity 0");
             Traffic.mixed(net);
             Tools.run("ip", "netns", "exec", net.a, "busybox", "ping", "-c", "5", "-i", "0.05", "127.0.0.1");
             Thread.sleep(300);
