@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The file written through O_DIRECT (on /tmp's file system): chunk ends carried into the next chunk, idle flushes
- * that write the padded end and cut the file back, all of it read back packet for packet.
+ * that write the padded end and cut the file back, all of it read back packet for packet. Needs tshark, not root.
  */
 class PcapngOutputTest {
     static Path dir;
