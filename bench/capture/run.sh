@@ -3,12 +3,15 @@
 # Usage (root, from the repository root): bench/capture/run.sh [SECONDS_PER_RUN]
 # For each payload (64, 1400 bytes) and sender count (1, 2): the senders' rate untraced, then with
 # tcpdump (default buffer), tcpdump -B 131072, and kscope (default settings) capturing the receiving end.
-# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate and the capturing process's CPU (% of one core).
+# WARMUP_SECS (default 2): seconds of the same flood before measuring, so the JIT has compiled kscope's hot path.
+# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate, the capturing
+# process's CPU (% of one core) and its CPU time per captured packet, and the load average before and after.
+# Run it under the shared lock: flock /tmp/kscope-bench.lock bench/capture/run.sh 5
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-5}
-WORK=/tmp/capture-bench
-NS_A=capbencha NS_B=capbenchb IF_A=capbencha0 IF_B=capbenchb0 IP_A=10.77.99.1 IP_B=10.77.99.2 PORT=21099
+WORK=/tmp/cap2-bench
+NS_A=cap2bencha NS_B=cap2benchb IF_A=cap2a0 IF_B=cap2b0 IP_A=10.77.99.1 IP_B=10.77.99.2 PORT=21099
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 mkdir -p "$WORK"
 
@@ -55,7 +58,7 @@ stats_of() {
   counts "$WORK/err" 1
 }
 
-# run TOOL PAYLOAD SENDERS -> "captured/s drop% sender/s cpu%"
+# run TOOL PAYLOAD SENDERS -> "captured/s drop% sender/s cpu% cpu-µs/packet"
 run() {
   local tool=$1 payload=$2 senders=$3 pid err="$WORK/err"
   rm -f "$WORK"/*.pcap*
@@ -65,13 +68,15 @@ run() {
     kscope)       "${KSCOPE[@]}" capture ${KSCOPE_OPTS:-} --netns /run/netns/$NS_A -i $IF_A -w "$WORK/k.pcapng" udp 2> "$err" & pid=$! ;;
   esac
   for _ in $(seq 100); do grep -qE "listening on|capturing on" "$err" && break; sleep 0.1; done
-  if [[ ${WARMUP:-1} == 1 ]]; then # one second of the same flood first, so the JIT has compiled kscope's hot path
-    SECS=1 flood "$payload" "$senders" > /dev/null; sleep 1
+  if ! kill -0 $pid 2>/dev/null; then echo "$tool ended before the flood: $(tr '\n' ' ' < "$err")" >&2; echo "0 0 0 0 0"; return; fi
+  if [[ ${WARMUP:-1} == 1 ]]; then # WARMUP_SECS (2) of the same flood first, so the JIT has compiled kscope's hot path; tcpdump gets it too
+    SECS=${WARMUP_SECS:-2} flood "$payload" "$senders" > /dev/null; sleep 1
   fi
   local c0; c0=$(cpu_ticks $pid)
   local s0; s0=$(stats_of $tool $pid)
   local rate; rate=$(flood "$payload" "$senders")
   sleep 1
+  if ! kill -0 $pid 2>/dev/null; then echo "$tool ended during the flood: $(tr '\n' ' ' < "$err")" >&2; echo "0 0 0 0 0"; return; fi
   local c1; c1=$(cpu_ticks $pid)
   kill -INT $pid; wait $pid || true
   local captured received dropped
@@ -80,10 +85,12 @@ run() {
   captured=$((captured - c_w)); received=$((received - r_w)); dropped=$((dropped - d_w))
   local cpu=$(( (c1 - c0) * 100 / CLK / SECS ))
   local droppct; droppct=$(awk -v d="$dropped" -v r="$received" 'BEGIN { printf "%.1f", (r > 0 ? 100 * d / r : 0) }')
-  echo "$((captured / SECS)) $droppct $rate $cpu"
+  local us; us=$(awk -v t=$((c1 - c0)) -v hz="$CLK" -v n="$captured" 'BEGIN { printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  echo "$((captured / SECS)) $droppct $rate $cpu $us"
 }
 
-printf "%-8s %-7s %-13s %12s %8s %12s %6s\n" payload senders tool captured/s drop% sender/s cpu%
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-8s %-7s %-13s %12s %8s %12s %6s %8s\n" payload senders tool captured/s drop% sender/s cpu% µs/pkt
 for payload in ${PAYLOADS:-64 1400}; do
   for senders in ${SENDERS:-1 2}; do
     base=$(flood $payload $senders)
@@ -91,10 +98,13 @@ for payload in ${PAYLOADS:-64 1400}; do
     declare -A res=()
     for tool in tcpdump tcpdump-B128 kscope; do
       res[$tool]=$(run $tool $payload $senders)
-      read -r cap drop rate cpu <<< "${res[$tool]}"
-      printf "%-8s %-7s %-13s %12s %8s %12s %6s\n" $payload $senders $tool "$cap" "$drop" "$rate" "$cpu"
+      read -r cap drop rate cpu us <<< "${res[$tool]}"
+      printf "%-8s %-7s %-13s %12s %8s %12s %6s %8s\n" $payload $senders $tool "$cap" "$drop" "$rate" "$cpu" "$us"
     done
-    read -r tc td _ _ <<< "${res[tcpdump]}"; read -r kc kd _ _ <<< "${res[kscope]}"
-    awk -v k="$kc" -v t="$tc" -v kd="$kd" -v td="$td" 'BEGIN { printf "  ratio kscope/tcpdump captured/s: %.2f   drops: kscope %s%% vs tcpdump %s%%\n", (t > 0 ? k / t : 0), kd, td }'
+    read -r tc td _ _ tu <<< "${res[tcpdump]}"; read -r _ bd _ _ bu <<< "${res[tcpdump-B128]}"; read -r kc kd _ _ ku <<< "${res[kscope]}"
+    awk -v k="$kc" -v t="$tc" -v kd="$kd" -v td="$td" -v bd="$bd" -v ku="$ku" -v tu="$tu" -v bu="$bu" 'BEGIN {
+      printf "  kscope/tcpdump captured/s: %.2f   drops: kscope %s%%, tcpdump %s%%, tcpdump -B 131072 %s%%   CPU/packet: kscope/tcpdump %.2f, kscope/tcpdump -B 131072 %.2f\n",
+        (t > 0 ? k / t : 0), kd, td, bd, (tu > 0 ? ku / tu : 0), (bu > 0 ? ku / bu : 0) }'
   done
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -102,6 +102,10 @@ public final class Capture implements AutoCloseable {
         return readers.stream().flatMap(r -> r.interfaces().stream()).toList();
     }
 
+    int targetCount() {
+        return readers.size();
+    }
+
     PcapngOutput output() {
         return output;
     }
@@ -151,9 +155,9 @@ public final class Capture implements AutoCloseable {
     private synchronized Result finish() {
         if (result != null) return result;
         stopping = true;
+        output.finish(); // first: a failed write may take back packets counted as captured
         var stats = interfaceStats();
         finalStats = stats;
-        output.finish();
         readers.forEach(r -> r.rings().forEach(PacketRing::close));
         var why = reason.get() == null ? Reason.STOPPED : reason.get();
         result = new Result(why, message(why), stats.stream().reduce(CaptureStats.ZERO, CaptureStats::plus));

@@ -8,7 +8,9 @@ import java.util.List;
  *
  * @param netns      a network namespace file ({@code /run/netns/X}, {@code /proc/PID/ns/net}); null for the
  *                   namespace kscope runs in (the host)
- * @param interfaces interface names in that namespace; empty means every interface that is up, except loopback
+ * @param interfaces interface names in that namespace; empty means every interface that is up, except loopback;
+ *                   {@code [any]} every interface that is up, loopback too (tcpdump's {@code -i any}, but each
+ *                   interface gets its own pcapng interface, so Wireshark shows its name and link-layer header)
  * @param namespace  Kubernetes namespace of the pod, or null
  * @param pod        pod name, or null
  * @param container  container name the namespace was found through, or null
@@ -17,6 +19,9 @@ import java.util.List;
  */
 public record CaptureTarget(String netns, List<String> interfaces, String namespace, String pod, String container,
                             String podIp, String node) {
+
+    /** The interface name that means every interface, as in tcpdump. */
+    public static final String ANY = "any";
 
     public CaptureTarget {
         interfaces = List.copyOf(interfaces);

@@ -54,7 +54,7 @@ final class PacketRing implements AutoCloseable {
     }
 
     /** Opens a ring on interface {@code name} of the calling thread's network namespace. */
-    static PacketRing open(String name, int ifindex, CaptureOptions options, Map<Integer, PacketFilter> filters, String where) {
+    static PacketRing open(String name, int ifindex, CaptureOptions options, long ringBytes, Map<Integer, PacketFilter> filters, String where) {
         int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); // protocol 0: nothing arrives before bind()
         if (fd < 0) {
             throw new KscopeException("cannot open a packet socket: " + strerror(errno()) + " (run as root or grant CAP_NET_RAW)");
@@ -72,7 +72,7 @@ final class PacketRing implements AutoCloseable {
             var filter = filters.computeIfAbsent(dlt, d -> PacketFilter.compile(options.filter(), d, options.snaplen()));
             check(setsockopt(fd, SOL_PACKET, PACKET_VERSION, arena.allocateFrom(JAVA_INT, TPACKET_V3)), "setsockopt(PACKET_VERSION)");
             check(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, filter.toSockFprog(arena)), "setsockopt(SO_ATTACH_FILTER)");
-            int blockSize = options.blockSize(), blockCount = options.blockCount(), frameSize = 2048;
+            int blockSize = CaptureOptions.blockSize(ringBytes), blockCount = CaptureOptions.blockCount(ringBytes), frameSize = 2048;
             var req = arena.allocate(28, 4); // struct tpacket_req3
             req.set(JAVA_INT, 0, blockSize);
             req.set(JAVA_INT, 4, blockCount);

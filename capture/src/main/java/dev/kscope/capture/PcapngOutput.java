@@ -2,18 +2,25 @@ package dev.kscope.capture;
 
 import dev.kscope.core.KscopeException;
 
+import com.sun.nio.file.ExtendedOpenOption;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.Files;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+import static java.nio.file.StandardOpenOption.WRITE;
 
 /**
  * Where packets go: one pcapng file, a ring of files rotated by size or time (tcpdump's -C/-G/-W), or a stream
@@ -39,25 +46,28 @@ public final class PcapngOutput implements AutoCloseable {
     }
 
     private static final int BUFFER = 4 << 20;
+    /** Packets reach the file this soon when the capture threads have nothing to read. */
+    private static final long FLUSH_NANOS = 200_000_000L;
     private final Path path;            // null for a stream
     private final Rotation rotation;
     private final List<Path> written = new ArrayList<>();
-    private final java.util.Set<BackgroundWriter> lossAbsorbed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final String application, os;
-    private WritableByteChannel channel;
+    private WritableByteChannel stream;     // a caller's channel, written on the capture threads
+    private BackgroundWriter background;    // or a file or stdout, written on a thread of its own
     private PcapngWriter writer;
     private List<InterfaceInfo> interfaces = List.of();
     private long[] captured = new long[0];
     private long total, limit;
     private int fileIndex;
-    private long fileStartNanos, captureStartNanos;
+    private long fileStartNanos, captureStartNanos, headerEnd, lastFlushNanos;
     private Supplier<List<CaptureStats>> stats = List::of;
     private IOException failure;
     private boolean limitReached, filesExhausted, finished, stdout;
 
-    private PcapngOutput(Path path, WritableByteChannel channel, Rotation rotation) {
+    private PcapngOutput(Path path, WritableByteChannel stream, BackgroundWriter background, Rotation rotation) {
         this.path = path;
-        this.channel = channel;
+        this.stream = stream;
+        this.background = background;
         this.rotation = rotation;
         this.application = "kscope " + version() + " (Java " + Runtime.version().feature() + ")";
         this.os = System.getProperty("os.name") + " " + System.getProperty("os.version");
@@ -65,18 +75,18 @@ public final class PcapngOutput implements AutoCloseable {
 
     /** Creates (or truncates) the file now, so an unwritable path fails before any capture starts. */
     public static PcapngOutput toFile(Path path, Rotation rotation) {
-        var out = new PcapngOutput(path, null, rotation);
-        out.channel = out.openFile(out.fileName(0));
+        var out = new PcapngOutput(path, null, null, rotation);
+        out.background = out.openFile(out.fileName(0));
         return out;
     }
 
     public static PcapngOutput toStream(WritableByteChannel channel) {
-        return new PcapngOutput(null, channel, Rotation.NONE);
+        return new PcapngOutput(null, channel, null, Rotation.NONE);
     }
 
     /** Standard output; when it is a pipe whose reader went away (Wireshark closed), the capture ends even if no packet comes. */
     public static PcapngOutput toStdout() {
-        var out = new PcapngOutput(null, new BackgroundWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out).getChannel(), "stdout"), Rotation.NONE);
+        var out = new PcapngOutput(null, null, new BackgroundWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out).getChannel(), "stdout"), Rotation.NONE);
         out.stdout = true;
         return out;
     }
@@ -151,7 +161,7 @@ public final class PcapngOutput implements AutoCloseable {
         return true;
     }
 
-    /** Called when the capture threads have nothing to read: pushes buffered packets out, rotates files by time. */
+    /** Called when the capture threads have nothing to read: pushes buffered packets out (at most every 200 ms), rotates files by time. */
     synchronized void idle() {
         if (writer == null || failure != null || finished) return;
         if (rotation.seconds() > 0 && rotateDue()) rotate();
@@ -159,6 +169,9 @@ public final class PcapngOutput implements AutoCloseable {
             fail(new IOException("Broken pipe"));
             return;
         }
+        long t = System.nanoTime();
+        if (t - lastFlushNanos < FLUSH_NANOS) return; // under load the rings are idle between blocks: not a reason to write
+        lastFlushNanos = t;
         try {
             if (writer != null && failure == null) writer.flush();
         } catch (IOException e) {
@@ -192,7 +205,7 @@ public final class PcapngOutput implements AutoCloseable {
             return;
         }
         try {
-            channel = openFile(fileName(fileIndex));
+            background = openFile(fileName(fileIndex));
         } catch (KscopeException e) {
             failure = new IOException(e.getMessage(), e);
             return;
@@ -202,44 +215,68 @@ public final class PcapngOutput implements AutoCloseable {
 
     private void startFile() {
         fileStartNanos = now();
-        writer = new PcapngWriter(channel, BUFFER);
         try {
+            writer = background != null ? new PcapngWriter(background) : new PcapngWriter(stream, BUFFER);
             writer.sectionHeader(null, os, application);
             for (var i : interfaces) writer.interfaceDescription(i);
             writer.flush();
+            headerEnd = writer.size();
         } catch (IOException e) {
             fail(e);
         }
     }
 
+    /**
+     * Ends the file with the statistics. After a failure the file was cut back to its last whole block; the
+     * statistics then overwrite its last packets (as few as needed), as a full disk has no room to append them.
+     */
     private void closeFile() {
-        try { // after a failure the file was cut back to its last whole block: still add the counters if there is room
-            writeStatistics();
-            writer.flush();
+        if (failure == null) {
+            try {
+                writeStatistics(writer);
+                writer.flush();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        try {
+            if (background != null) background.close();
         } catch (IOException e) {
             if (failure == null) failure = e;
-            salvage();
         }
+        if (failure != null) salvage();
         try {
             writer.close();
-        } catch (IOException e) {
-            salvage();
+        } catch (IOException ignored) {
+            // failed before: salvaged above
         }
-        try {
-            if (path != null || stdout) channel.close();
-        } catch (IOException e) {
-            if (failure == null) failure = e;
+        if (failure != null && background != null) {
+            try {
+                long at = background.cutForTrailer(statistics().remaining(), headerEnd);
+                absorbBackgroundLoss();
+                if (at >= 0) background.writeTrailer(at, statistics());
+            } catch (IOException e) {
+                // the file stays valid, only without its statistics
+            }
         }
-        absorbBackgroundLoss();
         writer = null;
     }
 
-    private void writeStatistics() throws IOException {
+    /** The interface statistics blocks, on their own. */
+    private ByteBuffer statistics() throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var w = new PcapngWriter(java.nio.channels.Channels.newChannel(bytes), 64 << 10)) {
+            writeStatistics(w);
+        }
+        return ByteBuffer.wrap(bytes.toByteArray());
+    }
+
+    private void writeStatistics(PcapngWriter w) throws IOException {
         var s = stats.get();
         long t = now();
         for (int i = 0; i < interfaces.size(); i++) {
             var st = i < s.size() ? s.get(i) : CaptureStats.ZERO;
-            writer.statistics(i, t, captureStartNanos, new CaptureStats(captured[i], st.received(), st.droppedByKernel(),
+            w.statistics(i, t, captureStartNanos, new CaptureStats(captured[i], st.received(), st.droppedByKernel(),
                     st.droppedByInterface(), st.interfaceReceived()));
         }
     }
@@ -253,23 +290,21 @@ public final class PcapngOutput implements AutoCloseable {
         }
     }
 
+    /** Takes back the packets counted as captured that the writer's own buffer held when writing failed. */
     private void salvage() {
+        if (writer == null) return;
         writer.salvage(id -> {
             captured[id]--;
             total--;
         });
-        absorbBackgroundLoss();
     }
 
-    /** Packets a failed background write lost were counted when buffered: take them back, once per file. */
+    /** Packets that the background writer lost (or dropped to make room for the statistics): take them back. */
     private void absorbBackgroundLoss() {
-        if (channel instanceof BackgroundWriter bw && bw.failure() != null && !lossAbsorbed.contains(bw)) {
-            lossAbsorbed.add(bw);
-            var lost = bw.lostPackets();
-            for (int i = 0; i < lost.length && i < captured.length; i++) {
-                captured[i] -= lost[i];
-                total -= lost[i];
-            }
+        var lost = background.lostPackets();
+        for (int i = 0; i < lost.length && i < captured.length; i++) {
+            captured[i] -= lost[i];
+            total -= lost[i];
         }
     }
 
@@ -278,12 +313,30 @@ public final class PcapngOutput implements AutoCloseable {
         salvage();
     }
 
-    private WritableByteChannel openFile(Path p) {
+    /**
+     * Opens the file with O_DIRECT (see {@link BackgroundWriter}) where its file system allows it, else plainly;
+     * a FIFO or a device (-w /dev/stdout) is written as a stream.
+     */
+    private BackgroundWriter openFile(Path p) {
         try {
-            var ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            FileChannel ch;
+            int alignment = 1;
+            boolean regular = !Files.exists(p) || Files.isRegularFile(p);
+            try {
+                if (!regular) throw new IOException("not a regular file");
+                ch = FileChannel.open(p, CREATE, WRITE, TRUNCATE_EXISTING, ExtendedOpenOption.DIRECT);
+                alignment = (int) Files.getFileStore(p).getBlockSize();
+                if (Integer.bitCount(alignment) != 1 || alignment > BackgroundWriter.CHUNK / 8) {
+                    ch.close();
+                    throw new IOException("unusual block size " + alignment);
+                }
+            } catch (IOException | UnsupportedOperationException e) { // no O_DIRECT here (e.g. some FUSE file systems)
+                alignment = 1;
+                ch = FileChannel.open(p, CREATE, WRITE, TRUNCATE_EXISTING);
+            }
             written.remove(p);
             written.add(p);
-            return new BackgroundWriter(ch, p.getFileName().toString());
+            return new BackgroundWriter(ch, regular ? p : null, alignment, p.getFileName().toString());
         } catch (AccessDeniedException e) {
             throw new KscopeException("cannot write " + p + ": permission denied (choose a writable path, e.g. -w /tmp/capture.pcapng)");
         } catch (NoSuchFileException e) {

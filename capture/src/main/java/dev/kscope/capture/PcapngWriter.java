@@ -28,19 +28,25 @@ public final class PcapngWriter implements AutoCloseable {
     private static final int TS_RESOLUTION_NANOS = 9;
     private final Arena arena = Arena.ofShared();
     private MemorySegment buf;
-    private final WritableByteChannel channel;
+    private final WritableByteChannel channel; // null with a background writer
+    private final BackgroundWriter background;
     private long pos;        // bytes in buf
     private long committed;  // bytes known to be in the channel
     private long partial;    // bytes of the buffer a failed flush got out before failing
+    private int firstBlock;  // where buf's first whole block starts: before it, the carried end of a block already handed over
+    private boolean synced = true; // nothing in buf that a synced flush has not written
 
     public PcapngWriter(WritableByteChannel channel, int bufferSize) {
         this.channel = channel;
-        try {
-            // with a background writer, fill its chunks directly and hand them over: no copy
-            this.buf = channel instanceof BackgroundWriter bw ? bw.take() : arena.allocate(bufferSize, 8);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        this.background = null;
+        this.buf = arena.allocate(bufferSize, 8);
+    }
+
+    /** Fills the background writer's chunks directly and hands them over: no copy. */
+    PcapngWriter(BackgroundWriter background) throws IOException {
+        this.channel = null;
+        this.background = background;
+        this.buf = background.take();
     }
 
     /** Bytes written so far, including the buffered ones. */
@@ -154,23 +160,17 @@ public final class PcapngWriter implements AutoCloseable {
 
     private void ensure(int len) throws IOException {
         if (buf == null) throw new IOException("the output failed earlier");
-        if (pos + len > buf.byteSize()) flush();
-        if (len > buf.byteSize()) throw new IOException("pcapng block of " + len + " bytes is larger than the write buffer");
+        synced = false;
+        if (pos + len > buf.byteSize()) handOver(false);
+        if (len > buf.byteSize() - pos) throw new IOException("pcapng block of " + len + " bytes is larger than the write buffer");
     }
 
-    /** Hands every buffered block to the channel. */
+    /** Hands every buffered block to the channel; with a background writer, they are in the file once it wrote them. */
     public void flush() throws IOException {
-        if (channel instanceof BackgroundWriter bw) {
-            if (pos == 0) {
-                bw.checkFailure();
-                return;
-            }
-            var full = buf;
-            buf = null;
-            bw.submit(full, (int) pos);
-            committed += pos;
-            pos = 0;
-            buf = bw.take();
+        if (background != null) {
+            if (synced) background.checkFailure();
+            else handOver(true);
+            synced = true;
             return;
         }
         var bb = buf.asSlice(0, pos).asByteBuffer();
@@ -185,15 +185,35 @@ public final class PcapngWriter implements AutoCloseable {
     }
 
     /**
+     * Gives the buffer to the background writer and continues in a new one. With O_DIRECT only whole file-system
+     * blocks go out, so the unaligned tail is copied to the start of the new buffer (it goes out with the next one;
+     * a synced hand-over also writes it now).
+     */
+    private void handOver(boolean sync) throws IOException {
+        var next = background.take();
+        int aligned = (int) (pos & -background.alignment()), carry = (int) (pos - aligned);
+        MemorySegment.copy(buf, aligned, next, 0, carry);
+        long x = firstBlock;
+        while (x < aligned) x += buf.get(JAVA_INT_UNALIGNED, x + 4);
+        var full = buf;
+        int fullFirst = firstBlock, fullLen = (int) pos;
+        buf = next;
+        pos = carry;
+        firstBlock = (int) (x - aligned);
+        committed += aligned;
+        background.submit(full, fullFirst, aligned, fullLen, sync);
+    }
+
+    /**
      * After a failed write: keeps the whole blocks that got out, drops the rest, and cuts a file there.
      * {@code lostPacket} hears the interface id of each packet dropped.
      */
     public void salvage(java.util.function.IntConsumer lostPacket) {
-        if (buf == null) { // the background writer failed before handing out a new chunk: nothing buffered here
+        if (buf == null) {
             pos = 0;
             return;
         }
-        long whole = 0;
+        long whole = firstBlock;
         while (whole + 8 <= partial && whole + buf.get(JAVA_INT_UNALIGNED, whole + 4) <= partial) {
             whole += buf.get(JAVA_INT_UNALIGNED, whole + 4);
         }
@@ -203,6 +223,8 @@ public final class PcapngWriter implements AutoCloseable {
         committed += whole;
         partial = 0;
         pos = 0;
+        firstBlock = 0;
+        synced = true;
         if (channel instanceof FileChannel fc) {
             try {
                 fc.truncate(committed);

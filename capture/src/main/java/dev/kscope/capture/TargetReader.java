@@ -96,8 +96,12 @@ final class TargetReader implements Runnable {
         }
         var all = Libc.interfaces();
         var names = new ArrayList<String>();
-        if (target.interfaces().isEmpty()) {
-            for (var name : all.values()) if (isUpNonLoopback(name)) names.add(name);
+        boolean any = target.interfaces().contains(CaptureTarget.ANY);
+        if (any && target.interfaces().size() > 1) {
+            throw new KscopeException("-i any already means every interface of " + where + " (drop the other -i names, or 'any')");
+        }
+        if (target.interfaces().isEmpty() || any) {
+            for (var name : all.values()) if (isUp(name, any)) names.add(name);
             if (names.isEmpty()) throw new KscopeException("no interface is up in " + where + " (interfaces there: " + String.join(", ", all.values()) + ")");
         } else {
             for (var name : target.interfaces()) {
@@ -108,9 +112,11 @@ final class TargetReader implements Runnable {
             }
         }
         var v6 = ipv6Addresses();
+        long ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
         for (var name : names) {
             int index = all.entrySet().stream().filter(e -> e.getValue().equals(name)).findFirst().orElseThrow().getKey();
-            var ring = PacketRing.open(name, index, options, filters, where);
+            // like tcpdump -i any, which cannot be promiscuous: not every interface of a host in promiscuous mode
+            var ring = PacketRing.open(name, index, any ? options.withPromiscuous(false) : options, ringBytes, filters, where);
             rings.add(ring);
             var addresses = new ArrayList<InterfaceInfo.Address>();
             ipv4Address(ring.fd(), name).ifPresent(addresses::add);
@@ -261,14 +267,14 @@ final class TargetReader implements Runnable {
         }
     }
 
-    private static boolean isUpNonLoopback(String name) {
+    private static boolean isUp(String name, boolean loopbackToo) {
         int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
         if (fd < 0) throw new KscopeException("cannot open a packet socket: " + strerror(errno()) + " (run as root or grant CAP_NET_RAW)");
         try (var arena = Arena.ofConfined()) {
             var ifr = PacketRing.ifreq(name, arena);
             if (ioctl(fd, SIOCGIFFLAGS, ifr) != 0) return false;
             short flags = ifr.get(JAVA_SHORT, 16);
-            return (flags & IFF_UP) != 0 && (flags & IFF_LOOPBACK) == 0;
+            return (flags & IFF_UP) != 0 && (loopbackToo || (flags & IFF_LOOPBACK) == 0);
         } finally {
             Libc.close(fd);
         }

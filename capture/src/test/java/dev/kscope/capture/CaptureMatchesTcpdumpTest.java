@@ -20,7 +20,7 @@ class CaptureMatchesTcpdumpTest {
     @BeforeAll
     static void setUp() throws Exception {
         net = new NetnsPair("m", 1);
-        dir = Files.createTempDirectory("capture-m");
+        dir = Files.createTempDirectory("cap2-m");
     }
 
     @AfterAll
@@ -41,6 +41,46 @@ class CaptureMatchesTcpdumpTest {
         var ours = captureAlongsideTcpdump("snap", CaptureOptions.defaults().withSnaplen(64), "-s", "64");
         assertThat(ours.packets()).allMatch(p -> p.data().length <= 64);
         assertThat(ours.packets()).anyMatch(p -> p.origLen() > 64 && p.data().length == 64);
+    }
+
+    @Test
+    void anyCapturesEveryInterfaceLikeTcpdumpAny() throws Exception {
+        var theirsFile = dir.resolve("any.pcap");
+        var oursFile = dir.resolve("any.pcapng");
+        var tcpdump = new Tools.Tcpdump(net.a, CaptureTarget.ANY, theirsFile, "-B", "16384");
+        Capture.Result result;
+        long tcpdumpDrops;
+        try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(CaptureTarget.ANY))),
+                CaptureOptions.defaults().withBufferBytes(4 << 20), PcapngOutput.toFile(oursFile, PcapngOutput.Rotation.NONE))) {
+            assertThat(Tools.run("ip", "-n", net.a, "-d", "link", "show", net.ifA)).as("like tcpdump -i any: not promiscuous")
+                    .contains("promiscuity 0");
+            Traffic.mixed(net);
+            Tools.run("ip", "netns", "exec", net.a, "busybox", "ping", "-c", "5", "-i", "0.05", "127.0.0.1");
+            Thread.sleep(300);
+            tcpdumpDrops = tcpdump.stop();
+            capture.stop();
+            result = capture.await();
+        }
+        assertThat(tcpdumpDrops).isZero();
+        assertThat(result.stats().droppedByKernel()).isZero();
+        var ours = Tools.readPcapng(oursFile);
+        assertThat(ours.interfaceNames()).containsExactlyInAnyOrder(net.a + "/lo", net.a + "/" + net.ifA);
+        // tcpdump -i any writes cooked headers (LINUX_SLL2: interface index at 4, 20 bytes); we keep each
+        // interface's own Ethernet header (14 bytes) and name the interface in its IDB: compare what follows
+        var names = new java.util.HashMap<Integer, String>();
+        for (var line : Tools.run("ip", "-n", net.a, "-o", "link").lines().toList()) {
+            var f = line.split(":\\s+");
+            names.put(Integer.parseInt(f[0].strip()), f[1].replaceAll("@.*", ""));
+        }
+        var theirs = Tools.readPcap(theirsFile).stream()
+                .map(p -> names.get(java.nio.ByteBuffer.wrap(p.data()).getInt(4)) + " " + p.origLen() + " "
+                        + java.util.HexFormat.of().formatHex(p.data(), 20, p.data().length)).toList();
+        var oursAsTheirs = ours.packets().stream()
+                .map(p -> ours.interfaceNames().get(p.iface()).replaceAll(".*/", "") + " " + (p.origLen() + 6) + " "
+                        + java.util.HexFormat.of().formatHex(p.data(), 14, p.data().length)).toList();
+        assertThat(theirs).hasSizeGreaterThan(70).anyMatch(p -> p.startsWith("lo ")).anyMatch(p -> p.startsWith(net.ifA + " "));
+        assertThat(oursAsTheirs).containsExactlyInAnyOrderElementsOf(theirs);
+        Tools.assertWiresharkReadsCleanly(oursFile);
     }
 
     /** The packets per destination MAC address, in capture order. */

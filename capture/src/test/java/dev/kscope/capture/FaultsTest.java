@@ -21,7 +21,7 @@ class FaultsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        dir = Files.createTempDirectory("capture-x");
+        dir = Files.createTempDirectory("cap2-x");
     }
 
     @AfterAll
@@ -30,14 +30,14 @@ class FaultsTest {
     }
 
     @Test
-    void fullDiskLeavesAValidFileAndSaysSo() throws Exception {
+    void fullDiskLeavesAValidFileEndingWithStatisticsAndSaysSo() throws Exception {
         var mount = dir.resolve("full");
         Files.createDirectories(mount);
-        Tools.run("mount", "-t", "tmpfs", "-o", "size=256k", "capture-full", mount.toString());
+        Tools.run("mount", "-t", "tmpfs", "-o", "size=256k", "cap2-full", mount.toString());
         try (var net = new NetnsPair("d", 4)) {
             var file = mount.resolve("x.pcapng");
             Capture.Result result;
-            try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(net.ifA))),
+            try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(CaptureTarget.ANY))), // lo too: two statistics blocks to make room for
                     CaptureOptions.defaults().withFilter("udp").withBufferBytes(1 << 20), PcapngOutput.toFile(file, PcapngOutput.Rotation.NONE))) {
                 for (int i = 0; i < 20 && !capture.output().done(); i++) {
                     Traffic.udp(net, 100, 1400);
@@ -51,6 +51,9 @@ class FaultsTest {
             var read = Tools.readPcapng(file);
             assertThat(read.packets()).hasSizeGreaterThan(100);
             assertThat((long) read.packets().size()).isEqualTo(result.stats().captured());
+            assertThat(read.interfaceNames()).hasSize(2);
+            assertThat(read.delivered()).as("statistics end the file, counting its packets per interface").containsExactly(
+                    read.packets().stream().filter(p -> p.iface() == 0).count(), read.packets().stream().filter(p -> p.iface() == 1).count());
             Tools.assertWiresharkReadsCleanly(file);
         } finally {
             Tools.run("umount", mount.toString());
@@ -78,7 +81,9 @@ class FaultsTest {
         } finally {
             net.close();
         }
-        assertThat(Tools.readPcapng(file).packets()).hasSizeGreaterThanOrEqualTo(10);
+        var read = Tools.readPcapng(file);
+        assertThat(read.packets()).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(read.delivered()).as("statistics end the file").containsExactly((long) read.packets().size());
         Tools.assertWiresharkReadsCleanly(file);
     }
 
@@ -101,7 +106,9 @@ class FaultsTest {
                 assertThat(ended.reason()).isEqualTo(Capture.Reason.TARGET_GONE);
                 assertThat(ended.message()).startsWith("interface " + net.ifA + " of network namespace /run/netns/" + net.a + " went down or was deleted");
             }
-            assertThat(Tools.readPcapng(file).packets()).hasSizeGreaterThanOrEqualTo(10);
+            var read = Tools.readPcapng(file);
+            assertThat(read.packets()).hasSizeGreaterThanOrEqualTo(10);
+            assertThat(read.delivered()).as("statistics end the file").containsExactly((long) read.packets().size());
             Tools.assertWiresharkReadsCleanly(file);
         }
     }
@@ -131,7 +138,7 @@ class FaultsTest {
                     .hasMessage("cannot write " + dir + ": Is a directory (choose another -w path)");
             var readOnly = dir.resolve("ro");
             Files.createDirectories(readOnly);
-            Tools.run("mount", "-t", "tmpfs", "-o", "ro,size=64k", "capture-ro", readOnly.toString());
+            Tools.run("mount", "-t", "tmpfs", "-o", "ro,size=64k", "cap2-ro", readOnly.toString());
             try {
                 assertThatThrownBy(() -> PcapngOutput.toFile(readOnly.resolve("x.pcapng"), PcapngOutput.Rotation.NONE))
                         .isInstanceOf(KscopeException.class)

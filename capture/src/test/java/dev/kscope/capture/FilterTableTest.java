@@ -28,7 +28,7 @@ class FilterTableTest {
 
     @Test
     void kernelFiltersSelectWhatTcpdumpSelects() throws Exception {
-        var dir = Files.createTempDirectory("capture-f");
+        var dir = Files.createTempDirectory("cap2-f");
         try (var net = new NetnsPair("f", 2)) {
             var all = dir.resolve("all.pcap");
             var tcpdump = new Tools.Tcpdump(net.a, net.ifA, all);

@@ -5,15 +5,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Two network namespaces, cap{tag}a and cap{tag}b, joined by a veth pair cap{tag}a0 (10.77.N.1) and cap{tag}b0
+ * Two network namespaces, cap2{tag}a and cap2{tag}b, joined by a veth pair cap2{tag}a0 (10.77.N.1) and cap2{tag}b0
  * (10.77.N.2). IPv6 is off so no packet arrives that the test did not send.
  */
 final class NetnsPair implements AutoCloseable {
     final String a, b, ifA, ifB, ipA, ipB;
 
     NetnsPair(String tag, int subnet) {
-        a = "cap" + tag + "a";
-        b = "cap" + tag + "b";
+        a = "cap2" + tag + "a";
+        b = "cap2" + tag + "b";
         ifA = a + "0";
         ifB = b + "0";
         ipA = "10.77." + subnet + ".1";

@@ -21,7 +21,7 @@ class PacketFilterTest {
 
     @BeforeAll
     static void emptyFile() throws Exception {
-        emptyEthernetPcap = Files.createTempFile("capture-empty", ".pcap");
+        emptyEthernetPcap = Files.createTempFile("cap2-empty", ".pcap");
         var h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(262144).putInt(1);
         Files.write(emptyEthernetPcap, h.array());

@@ -21,7 +21,7 @@ class PcapngFilesTest {
     @BeforeAll
     static void setUp() throws Exception {
         net = new NetnsPair("p", 3);
-        dir = Files.createTempDirectory("capture-p");
+        dir = Files.createTempDirectory("cap2-p");
     }
 
     @AfterAll
@@ -122,5 +122,23 @@ class PcapngFilesTest {
         }
         assertThat(Tools.readPcapng(file).packets()).hasSize(7);
         Tools.assertWiresharkReadsCleanly(file);
+    }
+
+    @Test
+    void aFifoIsWrittenAsAStream() throws Exception {
+        var fifo = dir.resolve("fifo.pcapng");
+        var copy = dir.resolve("from-fifo.pcapng");
+        Tools.run("mkfifo", fifo.toString());
+        var reader = new ProcessBuilder("sh", "-c", "cat " + fifo + " > " + copy).start(); // as wireshark -k -i FIFO would
+        try (var capture = Capture.start(List.of(CaptureTarget.netns(net.pathA(), List.of(net.ifA))),
+                CaptureOptions.defaults().withFilter("udp").withMaxPackets(7).withBufferBytes(1 << 20),
+                PcapngOutput.toFile(fifo, PcapngOutput.Rotation.NONE))) {
+            Traffic.udp(net, 50, 100);
+            assertThat(capture.await().reason()).isEqualTo(Capture.Reason.COUNT);
+        }
+        assertThat(reader.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        var read = Tools.readPcapng(copy);
+        assertThat(read.packets()).hasSize(7);
+        assertThat(read.delivered()).containsExactly(7L);
     }
 }

@@ -33,7 +33,7 @@ class PodCaptureTest {
         ns = "capture-" + UUID.randomUUID().toString().substring(0, 8);
         web = node.runPod(ns, "web", "httpd", "httpd", "-f", "-p", "8080", "-h", "/etc");
         client = node.runPod(ns, "client", "main", "/bin/sleep", "3600");
-        dir = Files.createTempDirectory("capture-pods");
+        dir = Files.createTempDirectory("cap2-pods");
         pods = new ContainerPodTargets(ContainerCollectionOptions.defaults()
                 .withRuntimes(List.of(new RuntimeEndpoint(RuntimeKind.CONTAINERD, node.criSocket())))
                 .withKubernetes(ContainerCollectionOptions.KubernetesMode.OFF, null));

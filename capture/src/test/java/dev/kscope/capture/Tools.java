@@ -134,7 +134,9 @@ final class Tools {
         return result;
     }
 
-    record Pcapng(List<String> interfaceNames, List<String> interfaceComments, List<String> interfaceIpv4, List<Packet> packets, int statistics) {}
+    /** @param delivered isb_usrdeliv of each statistics block at the end of the file, in order */
+    record Pcapng(List<String> interfaceNames, List<String> interfaceComments, List<String> interfaceIpv4, List<Packet> packets, int statistics,
+                  List<Long> delivered) {}
 
     /** Packets and interfaces of a pcapng file; checks every block's two length fields agree. */
     static Pcapng readPcapng(Path file) throws IOException {
@@ -144,6 +146,7 @@ final class Tools {
         var ipv4 = new ArrayList<String>();
         var packets = new ArrayList<Packet>();
         int isbs = 0;
+        var delivered = new ArrayList<Long>();
         int pos = 0;
         while (pos < b.limit()) {
             int type = b.getInt(pos), len = b.getInt(pos + 4);
@@ -174,11 +177,20 @@ final class Tools {
                     long ts = (b.getInt(pos + 12) & 0xffffffffL) << 32 | (b.getInt(pos + 16) & 0xffffffffL);
                     packets.add(new Packet(ifid, ts, orig, Arrays.copyOfRange(b.array(), pos + 28, pos + 28 + cap)));
                 }
-                case PcapngWriter.ISB -> isbs++;
+                case PcapngWriter.ISB -> {
+                    isbs++;
+                    for (int o = pos + 20; o < pos + len - 4; ) {
+                        int code = b.getShort(o) & 0xffff, olen = b.getShort(o + 2) & 0xffff;
+                        if (code == 0) break;
+                        if (code == 8) delivered.add(b.getLong(o + 4));
+                        o += 4 + ((olen + 3) & ~3);
+                    }
+                }
                 default -> { }
             }
+            if (type != PcapngWriter.ISB) delivered.clear();
             pos += len;
         }
-        return new Pcapng(names, comments, ipv4, packets, isbs);
+        return new Pcapng(names, comments, ipv4, packets, isbs, delivered);
     }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  kscope capture -l app=web -c 1000 -w web.pcapng             pods by label, stop after 1000 packets",
                 "  kscope capture -i eth0 -s 128 --duration 30s -w hdr.pcapng  host interface, headers only, 30 s",
                 "  kscope capture --netns /run/netns/blue -w blue.pcapng       every interface of a network namespace",
+                "  kscope capture -i any -w all.pcapng                         every host interface, loopback too",
                 "  kscope capture --pid 4242 'udp port 53' -w dns.pcapng       the namespace of process 4242",
                 "  kscope capture -i eth0 -C 100 -W 5 -w ring.pcapng           ring of 5 files of 100 MB",
                 "  kscope capture -i eth0 -G 3600 -w 'cap-%%Y%%m%%d-%%H.pcapng'    one file per hour",
@@ -48,7 +49,7 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "-w", paramLabel = "FILE", description = "pcapng file to write, '-' for stdout")
     String file;
 
-    @Option(names = "-i", paramLabel = "IFACE", description = "interface (repeatable); on the host, or inside --netns/--pid")
+    @Option(names = "-i", paramLabel = "IFACE", description = "interface (repeatable), 'any' for all of them, loopback too; on the host, or inside --netns/--pid")
     List<String> interfaces = new ArrayList<>();
 
     @Option(names = "--netns", paramLabel = "PATH", description = "network namespace file, e.g. /run/netns/blue or /proc/PID/ns/net (repeatable)")
@@ -85,7 +86,7 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "-W", paramLabel = "FILES", description = "with -C: keep a ring of FILES files; with -G alone: stop after FILES files")
     Integer fileCount;
 
-    @Option(names = "-B", paramLabel = "KiB", description = "packet ring per interface in KiB (default 65536; tcpdump's is 2048)")
+    @Option(names = "-B", paramLabel = "KiB", description = "packet ring per interface in KiB (default: 131072 for one interface, 262144 shared by several, at least 8192 each; tcpdump's is 2048)")
     Long bufferKib;
 
     @Option(names = "--no-promiscuous-mode", description = "do not put the interfaces in promiscuous mode")

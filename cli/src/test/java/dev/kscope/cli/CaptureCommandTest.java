@@ -28,11 +28,13 @@ class CaptureCommandTest {
 
     @Test
     void badInputGetsOneLineNamingCauseAndFix() {
-        assertThat(kscope("capture", "-w", "/tmp/capture-x.pcapng")).isEqualTo(new Run(1, "",
+        assertThat(kscope("capture", "-w", "/tmp/cap2-x.pcapng")).isEqualTo(new Run(1, "",
                 "kscope: nothing to capture (give -p POD, -l SELECTOR, -i IFACE, --netns PATH or --pid PID)\n"));
         assertThat(kscope("capture", "-i", "lo")).isEqualTo(new Run(1, "",
                 "kscope: no output: give -w FILE.pcapng, or -w - to stream to stdout (e.g. | wireshark -k -i -)\n"));
-        var filter = kscope("capture", "-i", "lo", "-w", "/tmp/capture-x.pcapng", "tcp", "prt", "80");
+        assertThat(kscope("capture", "-i", "any", "-i", "lo", "-w", "/tmp/cap2-x.pcapng")).isEqualTo(new Run(1, "",
+                "kscope: -i any already means every interface of the host (drop the other -i names, or 'any')\n"));
+        var filter = kscope("capture", "-i", "lo", "-w", "/tmp/cap2-x.pcapng", "tcp", "prt", "80");
         assertThat(filter.exit).isEqualTo(1);
         assertThat(filter.err).startsWith("kscope: invalid filter \"tcp prt 80\": can't parse filter expression: syntax error at \"prt\", character 5");
         assertThat(kscope("capture", "-i", "lo", "-w", "x.pcapng", "-W", "3").err)
@@ -50,7 +52,7 @@ class CaptureCommandTest {
 
     @Test
     void aPodThatIsNotOnThisNodeIsAOneLineError() {
-        var run = kscope("capture", "-n", "shop", "-p", "web", "-w", "/tmp/capture-x.pcapng");
+        var run = kscope("capture", "-n", "shop", "-p", "web", "-w", "/tmp/cap2-x.pcapng");
         assertThat(run.exit).isEqualTo(1);
         assertThat(run.err).endsWith("kscope: pod web in namespace shop is not running on this node "
                 + "(run kscope where it runs, e.g. as the DaemonSet; kscope ps lists this node's pods)\n");
@@ -78,29 +80,29 @@ class CaptureCommandTest {
 
         @BeforeAll
         void setUp() throws Exception {
-            dir = Files.createTempDirectory("capture-cli");
-            sh("ip netns del capclia 2>/dev/null; ip netns del capclib 2>/dev/null; true");
-            sh("ip netns add capclia && ip netns add capclib"
-                    + " && ip link add capclia0 netns capclia type veth peer name capclib0 netns capclib"
-                    + " && ip -n capclia addr add 10.77.20.1/24 dev capclia0 && ip -n capclib addr add 10.77.20.2/24 dev capclib0"
-                    + " && ip -n capclia link set capclia0 up && ip -n capclib link set capclib0 up");
+            dir = Files.createTempDirectory("cap2-cli");
+            sh("ip netns del cap2clia 2>/dev/null; ip netns del cap2clib 2>/dev/null; true");
+            sh("ip netns add cap2clia && ip netns add cap2clib"
+                    + " && ip link add cap2clia0 netns cap2clia type veth peer name cap2clib0 netns cap2clib"
+                    + " && ip -n cap2clia addr add 10.77.20.1/24 dev cap2clia0 && ip -n cap2clib addr add 10.77.20.2/24 dev cap2clib0"
+                    + " && ip -n cap2clia link set cap2clia0 up && ip -n cap2clib link set cap2clib0 up && ip -n cap2clia link set lo up");
         }
 
         @AfterAll
         void tearDown() throws Exception {
-            sh("ip netns del capclia; ip netns del capclib; rm -rf " + dir);
+            sh("ip netns del cap2clia; ip netns del cap2clib; rm -rf " + dir);
         }
 
         @Test
         void sigusr1PrintsStatisticsAndSigtermLeavesACompleteFile() throws Exception {
             var file = dir.resolve("term.pcapng");
-            var p = start("capture", "--netns", "/run/netns/capclia", "icmp", "-w", file.toString());
+            var p = start("capture", "--netns", "/run/netns/cap2clia", "icmp", "-w", file.toString());
             ping(5);
             p.signal("USR1");
             assertThat(p.waitForErr("packets dropped by interface")).isTrue();
             p.signal("TERM");
             assertThat(p.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.stderr()).contains("capturing on capclia/capclia0, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+            assertThat(p.stderr()).contains("capturing on cap2clia/cap2clia0, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
                     "10 packets captured");
             assertReadableWithStatistics(file, 10);
         }
@@ -108,7 +110,7 @@ class CaptureCommandTest {
         @Test
         void sigintLeavesACompleteFile() throws Exception {
             var file = dir.resolve("int.pcapng");
-            var p = start("capture", "--netns", "/run/netns/capclia", "-i", "capclia0", "icmp", "-w", file.toString());
+            var p = start("capture", "--netns", "/run/netns/cap2clia", "-i", "cap2clia0", "icmp", "-w", file.toString());
             ping(3);
             p.signal("INT");
             assertThat(p.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -119,19 +121,21 @@ class CaptureCommandTest {
         @Test
         void countAndDurationEndTheCaptureOnTheirOwn() throws Exception {
             var file = dir.resolve("count.pcapng");
-            var p = start("capture", "--netns", "/run/netns/capclia", "-c", "4", "icmp", "-w", file.toString());
+            var p = start("capture", "--netns", "/run/netns/cap2clia", "-i", "any", "-c", "4", "icmp", "-w", file.toString());
             ping(3);
             assertThat(p.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(p.process.exitValue()).isZero();
+            assertThat(p.stderr()).contains("capturing on cap2clia/lo,", "capturing on cap2clia/cap2clia0,");
             assertReadableWithStatistics(file, 4);
-            var timed = start("capture", "--netns", "/run/netns/capclia", "--duration", "500ms", "-w", dir.resolve("d.pcapng").toString());
+            assertThat(sh("capinfos " + file)).contains("Number of interfaces in file: 2");
+            var timed = start("capture", "--netns", "/run/netns/cap2clia", "--duration", "500ms", "-w", dir.resolve("d.pcapng").toString());
             assertThat(timed.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(timed.process.exitValue()).isZero();
         }
 
         @Test
         void closedPipeEndsTheCaptureWithAMessage() throws Exception {
-            var cmd = String.join(" ", javaCommand("capture", "--netns", "/run/netns/capclia", "icmp", "-w", "-"))
+            var cmd = String.join(" ", javaCommand("capture", "--netns", "/run/netns/cap2clia", "icmp", "-w", "-"))
                     + " 2>" + dir.resolve("pipe.err") + " | head -c 300 > " + dir.resolve("head.out");
             var shell = new ProcessBuilder("sh", "-c", cmd).start();
             awaitStarted(dir.resolve("pipe.err"));
@@ -144,7 +148,7 @@ class CaptureCommandTest {
         @Test
         void stdoutCarriesACompletePcapngStream() throws Exception {
             var file = dir.resolve("stdout.pcapng");
-            var cmd = String.join(" ", javaCommand("capture", "--netns", "/run/netns/capclia", "-c", "6", "icmp", "-w", "-"))
+            var cmd = String.join(" ", javaCommand("capture", "--netns", "/run/netns/cap2clia", "-c", "6", "icmp", "-w", "-"))
                     + " 2>" + dir.resolve("stdout.err") + " > " + file;
             var shell = new ProcessBuilder("sh", "-c", cmd).start();
             awaitStarted(dir.resolve("stdout.err"));
@@ -168,7 +172,7 @@ class CaptureCommandTest {
         }
 
         void ping(int count) throws Exception {
-            sh("ip netns exec capclib busybox ping -c " + count + " -i 0.05 -W 2 10.77.20.1 >/dev/null");
+            sh("ip netns exec cap2clib busybox ping -c " + count + " -i 0.05 -W 2 10.77.20.1 >/dev/null");
             Thread.sleep(300);
         }
     }
