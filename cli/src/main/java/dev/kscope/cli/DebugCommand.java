@@ -219,6 +219,7 @@ public final class DebugCommand implements Callable<Integer> {
         // fabric8 logs through SLF4J; without a provider SLF4J prints a three-line warning on every run.
         if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
 
+        var interrupt = Signals.interruptExits(); // kill -INT cleans up a background kscope debug too
         try (var client = KubeConnection.connect(kubeconfig, context, namespace, environment)) {
             var io = new DebugSession.Io(System.in, System.out, System.err, tty ? Terminal.system() : Terminal.NONE);
             return new DebugSession(client, o, io, DebugPlanner::randomSuffix)
@@ -226,6 +227,8 @@ public final class DebugCommand implements Callable<Integer> {
                     .detachKeys(keys)
                     .dryRun(format)
                     .run();
+        } finally {
+            Signals.restore("INT", interrupt);
         }
     }
 }

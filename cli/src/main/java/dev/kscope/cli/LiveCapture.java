@@ -23,6 +23,7 @@ final class LiveCapture implements AutoCloseable {
     private final CaptureSource source;
     private final Thread stopper;
 
+    private final Object interrupt;
     private final java.util.concurrent.CountDownLatch analyzed = new java.util.concurrent.CountDownLatch(1);
 
     private LiveCapture(Capture capture, Pipe pipe) {
@@ -38,6 +39,7 @@ final class LiveCapture implements AutoCloseable {
             }
         });
         Runtime.getRuntime().addShutdownHook(stopper);
+        interrupt = Signals.interruptExits(); // kill -INT stops a background kscope traffic too
     }
 
     static LiveCapture start(List<CaptureTarget> targets, CaptureOptions options) {
@@ -90,5 +92,6 @@ final class LiveCapture implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // the hook is what is running
         }
+        Signals.restore("INT", interrupt);
     }
 }
