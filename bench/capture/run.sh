@@ -4,7 +4,7 @@
 # For each payload (64, 1400 bytes) and sender count (1, 2): the senders' rate untraced, then with
 # tcpdump (default buffer), tcpdump -B 131072, and kscope (default settings) capturing the receiving end.
 # WARMUP_SECS (default 2): seconds of the same flood before measuring, so the JIT has compiled kscope's hot path.
-# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"). Prints packets/s captured, drop %, sender rate, the capturing
+# KSCOPE_OPTS adds options to kscope (e.g. "-B 8192"), KSCOPE_JVM_OPTS replaces its JVM flags (default -XX:+UseSerialGC, as the launcher). Prints packets/s captured, drop %, sender rate, the capturing
 # process's CPU (% of one core) and its CPU time per captured packet, and the load average before and after.
 # Run it under the shared lock: flock /tmp/kscope-bench.lock bench/capture/run.sh 5
 set -euo pipefail
@@ -21,7 +21,7 @@ cleanup
 
 gcc -O2 -o "$WORK/udpflood" bench/capture/udpflood.c
 ./mvnw -q -B -pl cli -am package -DskipTests dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
-KSCOPE=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$(cat "$WORK/cp.txt"):cli/target/kscope-cli-0.1.0-SNAPSHOT.jar" dev.kscope.cli.Kscope)
+KSCOPE=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${KSCOPE_JVM_OPTS:--XX:+UseSerialGC} -cp "$(cat "$WORK/cp.txt"):cli/target/kscope-cli-0.1.0-SNAPSHOT.jar" dev.kscope.cli.Kscope)
 
 ip netns add $NS_A; ip netns add $NS_B
 ip link add $IF_A netns $NS_A type veth peer name $IF_B netns $NS_B
