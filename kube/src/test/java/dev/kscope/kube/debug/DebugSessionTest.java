@@ -51,8 +51,8 @@ class DebugSessionTest {
         o.tty = true;
         o.targetContainer = "app";
         var terminal = new FakeTerminal(120, 40);
-        var keyboard = new java.io.PipedOutputStream();
-        var console = new Pods.Console(new java.io.PipedInputStream(keyboard), terminal);
+        var keyboard = new Pods.Console.Keyboard();
+        var console = new Pods.Console(keyboard, terminal);
         var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return session(o, console).run();
@@ -61,7 +61,7 @@ class DebugSessionTest {
             }
         });
         assertThat(attach.opened.await(20, TimeUnit.SECONDS)).isTrue();
-        keyboard.write("ls\r".getBytes());
+        keyboard.type("ls\r");
         // The window shrinks: SIGWINCH reaches the terminal, kscope sends the new size on the resize channel.
         var deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (terminal.resize == null && System.nanoTime() < deadline) Thread.sleep(10);
@@ -69,8 +69,7 @@ class DebugSessionTest {
         terminal.rows = 30;
         terminal.resize.run();
         // Ctrl-C (0x03) must reach the container, not stop kscope; then the shell gets "exit" and Enter.
-        keyboard.write("\u0003exit\r".getBytes());
-        keyboard.flush();
+        keyboard.type("\u0003exit\r");
         int code = result.get(20, TimeUnit.SECONDS);
 
         assertThat(code).isEqualTo(3);

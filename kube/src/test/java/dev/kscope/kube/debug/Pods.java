@@ -67,6 +67,43 @@ final class Pods {
             return out.toString(StandardCharsets.UTF_8);
         }
 
+        /**
+         * A keyboard the test types on while kscope reads it. Not a PipedInputStream: that one fails writes with
+         * "Read end dead" whenever the thread that last read has ended, which a session's stdin pump may legitimately do.
+         */
+        static final class Keyboard extends java.io.InputStream {
+            private final java.util.concurrent.LinkedBlockingQueue<Integer> keys = new java.util.concurrent.LinkedBlockingQueue<>();
+
+            void type(String text) {
+                for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) keys.add(b & 0xff);
+            }
+
+            @Override
+            public int read() throws java.io.IOException {
+                try {
+                    return keys.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                if (len == 0) return 0;
+                b[off] = (byte) read(); // block for the first key, then take what is already typed
+                int n = 1;
+                Integer next;
+                while (n < len && (next = keys.poll()) != null) b[off + n++] = (byte) (int) next;
+                return n;
+            }
+
+            @Override
+            public int available() {
+                return keys.size();
+            }
+        }
+
         String err() {
             return err.toString(StandardCharsets.UTF_8);
         }
