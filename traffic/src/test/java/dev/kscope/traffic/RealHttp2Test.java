@@ -27,7 +27,7 @@ import static dev.kscope.traffic.Http1Test.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-/** curl (nghttp2) speaking cleartext HTTP/2 with prior knowledge to a Netty HTTP/2 server. */
+/** curl (nghttp2) speaking cleartext HTTP/2 to a Netty HTTP/2 server: with prior knowledge, and upgrading from HTTP/1.1 (h2c). */
 @Tag("root")
 class RealHttp2Test {
     static final int PORT = 22091;
@@ -39,28 +39,7 @@ class RealHttp2Test {
             Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(), new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            try {
-                                if (msg instanceof Http2HeadersFrame h && h.isEndStream()) respond(ctx, h, h.headers().path().toString());
-                                if (msg instanceof Http2DataFrame d && d.isEndStream()) respond(ctx, d, "/posted");
-                            } finally {
-                                ReferenceCountUtil.release(msg);
-                            }
-                        }
-
-                        private void respond(ChannelHandlerContext ctx, io.netty.handler.codec.http2.Http2StreamFrame req, String path) {
-                            if (path.startsWith("/missing")) {
-                                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("404"), true).stream(req.stream()));
-                                return;
-                            }
-                            var body = ("hello h2 " + path).getBytes(StandardCharsets.UTF_8);
-                            ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
-                                    .set("content-type", "text/plain")).stream(req.stream()));
-                            ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(body), true).stream(req.stream()));
-                        }
-                    });
+                    ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(), responder());
                 }
             }).bind("127.0.0.1", PORT).sync().channel();
             var base = "http://127.0.0.1:" + PORT;
@@ -89,6 +68,70 @@ class RealHttp2Test {
                 assertThat(m.problem()).isNull();
                 assertThat(m.latencyNanos()).isPositive();
             });
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Answers each request on its stream: 404 for /missing…, else 200 with "hello h2 PATH". */
+    static io.netty.channel.ChannelHandler responder() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                try {
+                    if (msg instanceof Http2HeadersFrame h && h.isEndStream()) respond(ctx, h, h.headers().path().toString());
+                    if (msg instanceof Http2DataFrame d && d.isEndStream()) respond(ctx, d, "/posted");
+                } finally {
+                    ReferenceCountUtil.release(msg);
+                }
+            }
+
+            private void respond(ChannelHandlerContext ctx, io.netty.handler.codec.http2.Http2StreamFrame req, String path) {
+                if (path.startsWith("/missing")) {
+                    ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("404"), true).stream(req.stream()));
+                    return;
+                }
+                var body = ("hello h2 " + path).getBytes(StandardCharsets.UTF_8);
+                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+                        .set("content-type", "text/plain")).stream(req.stream()));
+                ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(body), true).stream(req.stream()));
+            }
+        };
+    }
+
+    /** curl --http2 on a plain http:// URL asks for an upgrade (Upgrade: h2c); the answer comes on HTTP/2 stream 1. */
+    @Test
+    void curlUpgradesToH2c() throws Exception {
+        int port = 22093;
+        var group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (var cap = new LoopbackCapture("h2c", false, "tcp port " + port)) {
+            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    var http1 = new io.netty.handler.codec.http.HttpServerCodec();
+                    var upgrade = new io.netty.handler.codec.http.HttpServerUpgradeHandler(http1, protocol ->
+                            io.netty.util.AsciiString.contentEquals(io.netty.handler.codec.http2.Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                                    ? new io.netty.handler.codec.http2.Http2ServerUpgradeCodec(Http2FrameCodecBuilder.forServer().build(), responder())
+                                    : null);
+                    ch.pipeline().addLast(new io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(), responder());
+                        }
+                    }));
+                }
+            }).bind("127.0.0.1", port).sync().channel();
+            for (var path : java.util.List.of("/up", "/missing-up")) {
+                assertThat(LoopbackCapture.run("curl", "-sS", "-o", "/dev/null", "--http2", "http://127.0.0.1:" + port + path)).isEmpty();
+            }
+            var ms = TcpScript.analyzeFile(cap.stop());
+            server.close().sync();
+            assertThat(ms).extracting(Message::protocol, Message::summary, Message::status, Message::problem).containsExactly(
+                    tuple("http", "GET /up", "200", null),
+                    tuple("http", "GET /missing-up", "404", null));
+            assertThat(http(ms.get(0))).containsEntry("version", "HTTP/2").containsEntry("upgraded_from", "HTTP/1.1")
+                    .containsEntry("stream", 1L).containsEntry("response_body", "hello h2 /up").containsEntry("host", "127.0.0.1:" + port);
+            assertThat(ms).allSatisfy(m -> assertThat(m.latencyNanos()).isPositive());
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }

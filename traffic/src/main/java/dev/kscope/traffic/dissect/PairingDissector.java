@@ -33,6 +33,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
     private boolean resyncClient, resyncServer;
     private final ArrayDeque<Q> pending = new ArrayDeque<>();
     private boolean stopped;
+    private StreamDissector successor;
 
     protected PairingDissector(Conversation conversation) {
         this.conversation = conversation;
@@ -100,6 +101,25 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
         return -1;
     }
 
+    /** The oldest request waiting for its response, taken out of the queue (it will be answered elsewhere). */
+    protected final Q takeOldestPending() {
+        return pending.pollFirst();
+    }
+
+    /**
+     * The connection carries another protocol from here on, one kscope reads (an HTTP/1.1 upgrade to h2c): both
+     * directions' unread bytes, then everything after them, go to {@code next}.
+     */
+    protected final void switchTo(StreamDissector next, long ts) {
+        stopped = true;
+        successor = next;
+        for (boolean fromClient : new boolean[]{true, false}) {
+            var in = fromClient ? fromClientBytes : fromServerBytes;
+            if (in.readable() > 0) next.onData(fromClient, MemorySegment.ofArray(in.copy(0, in.readable())), ts);
+            in.clear();
+        }
+    }
+
     /** The stream stops being this protocol (e.g. after an HTTP upgrade): ignore the rest. */
     protected final void stop() {
         stopped = true;
@@ -113,6 +133,10 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
 
     @Override
     public final void onData(boolean fromClient, MemorySegment data, long ts) {
+        if (successor != null) {
+            successor.onData(fromClient, data, ts);
+            return;
+        }
         if (stopped) return;
         var in = fromClient ? fromClientBytes : fromServerBytes;
         in.append(data);
@@ -143,6 +167,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
 
     @Override
     public final void onGap(boolean fromClient, long missingBytes, long ts) {
+        if (successor != null) successor.onGap(fromClient, missingBytes, ts);
         if (stopped) return;
         var in = fromClient ? fromClientBytes : fromServerBytes;
         if (in.readable() == 0 && absorbGap(fromClient, missingBytes)) return;
@@ -154,6 +179,7 @@ public abstract class PairingDissector<Q extends PairingDissector.Part, R extend
 
     @Override
     public final void onClose(long ts) {
+        if (successor != null) successor.onClose(ts);
         if (!stopped) {
             onEnd(true, ts);
             onEnd(false, ts);

@@ -5,6 +5,7 @@ import dev.kscope.traffic.dissect.ByteCumulator;
 import dev.kscope.traffic.dissect.Conversation;
 import dev.kscope.traffic.dissect.Malformed;
 import dev.kscope.traffic.dissect.PairingDissector;
+import dev.kscope.traffic.dissect.http2.Http2;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -12,8 +13,9 @@ import java.util.Map;
 
 /**
  * HTTP/1.x per RFC 9112: keep-alive and pipelining (responses pair with requests in order), Content-Length,
- * chunked (with trailers) and read-until-close bodies, interim 1xx responses, HEAD/204/304 without body,
- * upgrades (101, CONNECT) end the dissection. Bodies stream through: only a preview is kept.
+ * chunked (with trailers) and read-until-close bodies, interim 1xx responses, HEAD/204/304 without body. An
+ * upgrade to h2c continues as HTTP/2 (stream 1 answers the upgrade request); other upgrades (101, CONNECT) end
+ * the dissection. Bodies stream through: only a preview is kept.
  */
 final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http1Dissector.Response> {
     private static final int MAX_HEADER_BYTES = 64 << 10;
@@ -231,6 +233,13 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
                 return;
             }
             boolean noBody = (q != null && "HEAD".equals(q.method)) || r.status == 204 || r.status == 304 || r.status == 101;
+            if (r.status == 101 && q != null && upgradesTo("h2c", q, r)) {
+                var upgrade = takeOldestPending(); // answered on HTTP/2 stream 1
+                h.reset();
+                switchTo(Http2.afterUpgrade(conversation, upgrade.method, upgrade.target, upgrade.headers,
+                        upgrade.startNanos, upgrade.endNanos, upgrade.bytes), ts);
+                return;
+            }
             if (r.status == 101 || (q != null && "CONNECT".equals(q.method) && r.status / 100 == 2)) {
                 finish(false, h, ts);
                 stop(); // the connection carries another protocol now
@@ -273,6 +282,16 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
             value = n;
         }
         return value;
+    }
+
+    private static boolean upgradesTo(String protocol, Request q, Response r) {
+        return names(q.header("upgrade"), protocol) && names(r.header("upgrade"), protocol);
+    }
+
+    private static boolean names(String headerValue, String token) {
+        if (headerValue == null) return false;
+        for (var t : headerValue.split(",")) if (t.strip().equalsIgnoreCase(token)) return true;
+        return false;
     }
 
     private void finish(boolean fromClient, Half h, long ts) {

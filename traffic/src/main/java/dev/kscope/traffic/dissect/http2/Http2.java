@@ -36,4 +36,15 @@ public final class Http2 implements Protocol {
     public StreamDissector newStream(Conversation conversation) {
         return new Http2Dissector(conversation);
     }
+
+    /**
+     * The HTTP/2 side of an HTTP/1.1 connection upgraded to h2c (RFC 7540 3.2): the upgrade request is stream 1's
+     * request, answered in HTTP/2; the client's preface and frames follow.
+     */
+    public static StreamDissector afterUpgrade(Conversation conversation, String method, String target,
+                                               java.util.Map<String, String> headers, long start, long end, long bytes) {
+        var d = new Http2Dissector(conversation);
+        d.upgradeRequest(method, target, headers, start, end, bytes);
+        return d;
+    }
 }

@@ -8,6 +8,7 @@ import dev.kscope.traffic.dissect.Conversation;
 import dev.kscope.traffic.dissect.Malformed;
 import dev.kscope.traffic.dissect.StreamDissector;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -63,6 +64,7 @@ final class Http2Dissector implements StreamDissector {
         final int id;
         final Half request = new Half(), response = new Half();
         String problem;
+        boolean upgraded; // stream 1 of an h2c upgrade: its request was HTTP/1.1
 
         H2Stream(int id) {
             this.id = id;
@@ -78,6 +80,23 @@ final class Http2Dissector implements StreamDissector {
         this.conversation = conversation;
         client.prefaceSkipped = false;
         server.prefaceSkipped = true;
+    }
+
+    /** Stream 1 is the HTTP/1.1 request that asked for the upgrade, already complete. */
+    void upgradeRequest(String method, String target, Map<String, String> headers, long start, long end, long bytes) {
+        var h = new DefaultHttp2Headers().method(method).path(target).scheme("http");
+        if (headers.get("host") != null) h.authority(headers.get("host"));
+        for (var e : headers.entrySet()) {
+            var name = e.getKey();
+            if (!java.util.Set.of("host", "connection", "upgrade", "http2-settings", "keep-alive", "transfer-encoding").contains(name)) h.add(name, e.getValue());
+        }
+        var s = stream(1, start);
+        s.upgraded = true;
+        s.request.headers = h;
+        s.request.start = start;
+        s.request.end = end;
+        s.request.bytes = bytes;
+        s.request.ended = true;
     }
 
     @Override
@@ -265,6 +284,7 @@ final class Http2Dissector implements StreamDissector {
             h.put("path", qm < 0 ? path : path.substring(0, qm));
         }
         h.put("version", "HTTP/2");
+        if (s.upgraded) h.put("upgraded_from", "HTTP/1.1");
         var authority = header(q, ":authority");
         if (authority != null) h.put("host", authority);
         h.put("stream", (long) s.id);
