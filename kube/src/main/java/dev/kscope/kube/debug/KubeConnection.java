@@ -55,7 +55,7 @@ public final class KubeConnection {
         if (namespace != null && !namespace.isEmpty()) builder.withNamespace(namespace);
         var built = builder.build();
         if (built.getNamespace() == null) built.setNamespace("default");
-        return new KubernetesClientBuilder().withConfig(built).build();
+        return new KubernetesClientBuilder().withConfig(built).withHttpClientFactory(httpClients()).build();
     }
 
     static String[] kubeconfigFiles(String flag, Map<String, String> env) {
@@ -118,5 +118,14 @@ public final class KubeConnection {
     private static String rootMessage(Throwable t) {
         var r = root(t);
         return r.getMessage() == null ? r.getClass().getSimpleName() : r.getMessage();
+    }
+
+    /**
+     * Vert.x, not the JDK's HttpClient (which fabric8 prefers when both are present): the JDK's WebSocket refuses a
+     * send while the previous one is under way, and fabric8 then ends the attach ("could not send") when a keystroke
+     * and a window resize meet. Vert.x queues writes.
+     */
+    public static io.fabric8.kubernetes.client.http.HttpClient.Factory httpClients() {
+        return new io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory();
     }
 }

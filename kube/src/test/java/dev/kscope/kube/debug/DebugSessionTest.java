@@ -72,7 +72,7 @@ class DebugSessionTest {
         keyboard.type("\u0003exit\r");
         int code = result.get(20, TimeUnit.SECONDS);
 
-        assertThat(code).isEqualTo(3);
+        assertThat(code).as(console.err()).isEqualTo(3);
         var patch = cluster.requests.stream().filter(r -> r.method().equals("PATCH")).toList();
         assertThat(patch).hasSize(1);
         assertThat(patch.getFirst().path()).isEqualTo("/api/v1/namespaces/shop/pods/web/ephemeralcontainers");

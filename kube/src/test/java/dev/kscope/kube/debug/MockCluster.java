@@ -89,7 +89,7 @@ final class MockCluster implements AutoCloseable {
         server.init();
         // fabric8's mock server can stall its event loop for seconds when a watch closes (WatchEventsListener.onClosed
         // awaits its executor there); a generous request timeout keeps that from failing tests on a loaded machine.
-        client = server.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).withRequestTimeout(60_000).withNamespace("default").endConfig());
+        client = server.createClient(b -> b.withHttpClientFactory(KubeConnection.httpClients()).editOrNewConfig().withRequestRetryBackoffLimit(0).withRequestTimeout(60_000).withNamespace("default").endConfig());
         kubeletClient = server.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).withRequestTimeout(60_000).withUserAgent("fake-kubelet").endConfig());
         kubeletThread = Thread.ofPlatform().daemon().name("fake-kubelet").start(this::runKubelet);
     }
