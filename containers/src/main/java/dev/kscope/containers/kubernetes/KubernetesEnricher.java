@@ -34,6 +34,7 @@ public final class KubernetesEnricher implements AutoCloseable {
     private final Map<String, PodInfo> byUid = new ConcurrentHashMap<>();
     private final Map<String, Container.Owner> owners = new ConcurrentHashMap<>();
     private volatile long quietUntil;
+    private volatile boolean closed;
     private volatile boolean warned;
     private volatile long podsListedAt;
 
@@ -80,7 +81,9 @@ public final class KubernetesEnricher implements AutoCloseable {
             for (var pod : client.pods().inAnyNamespace().list().getItems()) remember(pod);
             return Optional.ofNullable(byUid.get(c.podUid()));
         } catch (RuntimeException e) {
-            if (KubernetesClients.root(e) instanceof InterruptedException) return Optional.empty(); // kscope is stopping: no news
+            // kscope is stopping (interrupted, or the client already closed under a lookup in flight): no news
+            if (closed || KubernetesClients.root(e) instanceof InterruptedException
+                    || KubernetesClients.root(e) instanceof java.util.concurrent.RejectedExecutionException) return Optional.empty();
             quietUntil = System.nanoTime() + coolDown.toNanos();
             if (!warned) {
                 warned = true;
@@ -125,6 +128,7 @@ public final class KubernetesEnricher implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (ownsClient) client.close();
     }
 }
