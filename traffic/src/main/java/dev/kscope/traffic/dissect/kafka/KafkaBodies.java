@@ -19,18 +19,11 @@ final class KafkaBodies {
                 if (v >= 3) r.nullableString(); // transactional id
                 r.i16(); // acks
                 r.i32(); // timeout
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    topic(f, r, v >= 13);
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        int len = r.bytesLength();
-                        if (len > 0) r.records(len, f);
-                        r.tags();
-                    }
-                    r.tags();
-                }
+                topicPartitions(f, r, v >= 13, () -> {
+                    r.i32(); // partition
+                    int len = r.bytesLength();
+                    if (len > 0) r.records(len, f);
+                });
             }
             case KafkaApis.FETCH -> {
                 if (v <= 14) r.i32(); // replica id (a tagged field from v15)
@@ -43,38 +36,24 @@ final class KafkaBodies {
                     f.sessionId = id;
                     f.sessionEpoch = epoch;
                 }
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    topic(f, r, v >= 13);
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        if (v >= 9) r.i32(); // current leader epoch
-                        r.i64(); // fetch offset
-                        if (v >= 12) r.i32(); // last fetched epoch
-                        if (v >= 5) r.i64(); // log start offset
-                        r.i32(); // partition max bytes
-                        r.tags();
-                    }
-                    r.tags();
-                }
+                topicPartitions(f, r, v >= 13, () -> {
+                    r.i32(); // partition
+                    if (v >= 9) r.i32(); // current leader epoch
+                    r.i64(); // fetch offset
+                    if (v >= 12) r.i32(); // last fetched epoch
+                    if (v >= 5) r.i64(); // log start offset
+                    r.i32(); // partition max bytes
+                });
             }
             case KafkaApis.LIST_OFFSETS -> {
                 r.i32(); // replica id
                 if (v >= 2) r.i8(); // isolation level
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    f.topic(r.string());
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        if (v >= 4) r.i32(); // current leader epoch
-                        r.i64(); // timestamp
-                        if (v == 0) r.i32(); // max offsets
-                        r.tags();
-                    }
-                    r.tags();
-                }
+                topicPartitions(f, r, false, () -> {
+                    r.i32(); // partition
+                    if (v >= 4) r.i32(); // current leader epoch
+                    r.i64(); // timestamp
+                    if (v == 0) r.i32(); // max offsets
+                });
             }
             case KafkaApis.METADATA -> {
                 for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
@@ -111,20 +90,13 @@ final class KafkaBodies {
                 }
                 if (v >= 7) r.nullableString(); // group instance id
                 if (v >= 2 && v <= 4) r.i64(); // retention time
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    topic(f, r, v >= 10);
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        r.i64(); // committed offset
-                        if (v >= 6) r.i32(); // committed leader epoch
-                        if (v == 1) r.i64(); // commit timestamp
-                        r.nullableString(); // metadata
-                        r.tags();
-                    }
-                    r.tags();
-                }
+                topicPartitions(f, r, v >= 10, () -> {
+                    r.i32(); // partition
+                    r.i64(); // committed offset
+                    if (v >= 6) r.i32(); // committed leader epoch
+                    if (v == 1) r.i64(); // commit timestamp
+                    r.nullableString(); // metadata
+                });
             }
             case KafkaApis.OFFSET_FETCH -> {
                 if (v <= 7) {
@@ -172,28 +144,21 @@ final class KafkaBodies {
         f.errorKnown = readsBody(q.apiKey); // errors read before a frame's end (or the parse window's) stand
         switch (q.apiKey) {
             case KafkaApis.PRODUCE -> {
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    topic(f, r, v >= 13);
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        f.error(r.i16());
-                        r.i64(); // base offset
-                        if (v >= 2) r.i64(); // log append time
-                        if (v >= 5) r.i64(); // log start offset
-                        if (v >= 8) {
-                            for (int e = 0, n = r.arrayLength(); e < n; e++) {
-                                r.i32();
-                                r.nullableString();
-                                r.tags();
-                            }
-                            r.nullableString(); // error message
+                topicPartitions(f, r, v >= 13, () -> {
+                    r.i32(); // partition
+                    f.error(r.i16());
+                    r.i64(); // base offset
+                    if (v >= 2) r.i64(); // log append time
+                    if (v >= 5) r.i64(); // log start offset
+                    if (v >= 8) {
+                        for (int e = 0, n = r.arrayLength(); e < n; e++) {
+                            r.i32();
+                            r.nullableString();
+                            r.tags();
                         }
-                        r.tags();
+                        r.nullableString(); // error message
                     }
-                    r.tags();
-                }
+                });
             }
             case KafkaApis.FETCH -> {
                 if (v >= 1) r.i32(); // throttle
@@ -201,50 +166,36 @@ final class KafkaBodies {
                     f.error(r.i16());
                     f.sessionId = r.i32();
                 }
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    topic(f, r, v >= 13);
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        f.error(r.i16());
-                        r.i64(); // high watermark
-                        if (v >= 4) {
-                            r.i64(); // last stable offset
-                            if (v >= 5) r.i64(); // log start offset
-                            for (int a = 0, n = r.arrayLength(); a < n; a++) { // aborted transactions
-                                r.i64();
-                                r.i64();
-                                r.tags();
-                            }
+                topicPartitions(f, r, v >= 13, () -> {
+                    r.i32(); // partition
+                    f.error(r.i16());
+                    r.i64(); // high watermark
+                    if (v >= 4) {
+                        r.i64(); // last stable offset
+                        if (v >= 5) r.i64(); // log start offset
+                        for (int a = 0, n = r.arrayLength(); a < n; a++) { // aborted transactions
+                            r.i64();
+                            r.i64();
+                            r.tags();
                         }
-                        if (v >= 11) r.i32(); // preferred read replica
-                        int len = r.bytesLength();
-                        if (len > 0) r.records(len, f);
-                        r.tags();
                     }
-                    r.tags();
-                }
+                    if (v >= 11) r.i32(); // preferred read replica
+                    int len = r.bytesLength();
+                    if (len > 0) r.records(len, f);
+                });
             }
             case KafkaApis.LIST_OFFSETS -> {
                 if (v >= 2) r.i32(); // throttle
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    f.topic(r.string());
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        f.error(r.i16());
-                        if (v == 0) r.skip(r.arrayLength() * 8); // old-style offsets
-                        else {
-                            r.i64(); // timestamp
-                            r.i64(); // offset
-                            if (v >= 4) r.i32(); // leader epoch
-                        }
-                        r.tags();
+                topicPartitions(f, r, false, () -> {
+                    r.i32(); // partition
+                    f.error(r.i16());
+                    if (v == 0) r.skip(r.arrayLength() * 8); // old-style offsets
+                    else {
+                        r.i64(); // timestamp
+                        r.i64(); // offset
+                        if (v >= 4) r.i32(); // leader epoch
                     }
-                    r.tags();
-                }
+                });
             }
             case KafkaApis.METADATA -> {
                 if (v >= 3) r.i32(); // throttle
@@ -307,17 +258,10 @@ final class KafkaBodies {
             }
             case KafkaApis.OFFSET_COMMIT -> {
                 if (v >= 3) r.i32(); // throttle
-                for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-                    topic(f, r, v >= 10);
-                    int parts = r.arrayLength();
-                    f.partitions += parts;
-                    for (int p = 0; p < parts; p++) {
-                        r.i32(); // partition
-                        f.error(r.i16());
-                        r.tags();
-                    }
-                    r.tags();
-                }
+                topicPartitions(f, r, v >= 10, () -> {
+                    r.i32(); // partition
+                    f.error(r.i16());
+                });
             }
             case KafkaApis.OFFSET_FETCH -> {
                 if (v >= 3) r.i32(); // throttle
@@ -359,20 +303,13 @@ final class KafkaBodies {
     }
 
     private static void committedOffsets(KafkaFrame f, KafkaReader r, int v, boolean byId) {
-        for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
-            topic(f, r, byId);
-            int parts = r.arrayLength();
-            f.partitions += parts;
-            for (int p = 0; p < parts; p++) {
-                r.i32(); // partition
-                r.i64(); // committed offset
-                if (v >= 5) r.i32(); // committed leader epoch
-                r.nullableString(); // metadata
-                f.error(r.i16());
-                r.tags();
-            }
-            r.tags();
-        }
+        topicPartitions(f, r, byId, () -> {
+            r.i32(); // partition
+            r.i64(); // committed offset
+            if (v >= 5) r.i32(); // committed leader epoch
+            r.nullableString(); // metadata
+            f.error(r.i16());
+        });
     }
 
     /** Whether the API's request or response lists partitions (that {@link KafkaFrame#partitions} counts). */
@@ -387,6 +324,23 @@ final class KafkaBodies {
                  KafkaApis.OFFSET_FETCH, KafkaApis.FIND_COORDINATOR, KafkaApis.CREATE_TOPICS -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The topics × partitions array most bodies carry: each topic's name (or id, {@code byId}), then its partitions,
+     * each read by {@code partition} and closed by its tag buffer.
+     */
+    private static void topicPartitions(KafkaFrame f, KafkaReader r, boolean byId, Runnable partition) {
+        for (int t = 0, topics = r.arrayLength(); t < topics; t++) {
+            topic(f, r, byId);
+            int parts = r.arrayLength();
+            f.partitions += parts;
+            for (int p = 0; p < parts; p++) {
+                partition.run();
+                r.tags();
+            }
+            r.tags();
+        }
     }
 
     private static void topic(KafkaFrame f, KafkaReader r, boolean byId) {
