@@ -1,6 +1,6 @@
-import dev.kscope.traffic.pcap.Frames;
 import dev.kscope.traffic.pcap.LinkTypes;
 import dev.kscope.traffic.pcap.PcapWriter;
+import dev.kscope.traffic.pcap.TcpConversation;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -22,28 +22,19 @@ public class GenKafkaPcap {
         try (var w = new PcapWriter(Path.of(args[0]), LinkTypes.ETHERNET)) {
             for (int c = 0; c < conns; c++) {
                 String cli = "10.244." + (1 + c % 200) + "." + (2 + c % 250), srv = "10.96.1." + (10 + c % 3);
-                int cport = 30000 + c % 30000, cs = 1000 + c, ss = 900_000 + c;
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 9092, cs - 1, 0, 0x02, new byte[0]));
-                w.write(t += 1000, Frames.tcp(srv, 9092, cli, cport, ss - 1, cs, 0x12, new byte[0]));
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 9092, cs, ss, 0x10, new byte[0]));
-                packets += 3;
+                var tcp = new TcpConversation(w, t, cli, 30000 + c % 30000, srv, 9092, 999 + c, 899_999 + c);
+                tcp.handshake(1000);
                 String topic = "orders-" + (c % 7);
                 for (int i = 0; i < perConn; i++) {
                     var batch = batch(i * 10L, 10);
                     boolean produce = i % 2 == 0;
-                    var req = produce ? produceRequest(i, topic, batch) : fetchRequest(i, topic);
-                    var resp = produce ? produceResponse(i, topic) : fetchResponse(i, topic, batch);
-                    w.write(t += 20_000, Frames.tcp(cli, cport, srv, 9092, cs, ss, 0x18, req));
-                    cs += req.length;
-                    w.write(t += 300_000, Frames.tcp(srv, 9092, cli, cport, ss, cs, 0x18, resp));
-                    ss += resp.length;
-                    w.write(t += 5_000, Frames.tcp(cli, cport, srv, 9092, cs, ss, 0x10, new byte[0]));
-                    packets += 3;
+                    tcp.send(20_000, produce ? produceRequest(i, topic, batch) : fetchRequest(i, topic));
+                    tcp.reply(300_000, produce ? produceResponse(i, topic) : fetchResponse(i, topic, batch));
+                    tcp.clientAck(5_000);
                 }
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 9092, cs, ss, 0x11, new byte[0]));
-                w.write(t += 1000, Frames.tcp(srv, 9092, cli, cport, ss, cs + 1, 0x11, new byte[0]));
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 9092, cs + 1, ss + 1, 0x10, new byte[0]));
-                packets += 3;
+                tcp.close(1000);
+                t = tcp.nanos();
+                packets += tcp.frames();
             }
         }
         System.out.println(packets + " packets, " + conns * perConn + " Kafka calls -> " + args[0]);

@@ -21,21 +21,13 @@ public final class SyntheticHttpCapture {
         try (var w = new PcapWriter(out, LinkTypes.ETHERNET)) {
             for (int c = 0; c < conns; c++) {
                 String cli = "10.244." + (1 + c % 200) + "." + (2 + c % 250), srv = "10.96.0." + (10 + c % 20);
-                int cport = 30000 + c % 30000;
-                int cs = rnd.nextInt(), ss = rnd.nextInt();
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 80, cs, 0, 0x02, new byte[0]));
-                w.write(t += 1000, Frames.tcp(srv, 80, cli, cport, ss, cs + 1, 0x12, new byte[0]));
-                cs++;
-                ss++;
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 80, cs, ss, 0x10, new byte[0]));
-                packets += 3;
+                var tcp = new TcpConversation(w, t, cli, 30000 + c % 30000, srv, 80, rnd.nextInt(), rnd.nextInt());
+                tcp.handshake(1000);
                 for (int r = 0; r < perConn; r++) {
                     int id = rnd.nextInt(100000);
-                    var req = ("GET /api/v1/items/" + id + "?fields=name,price HTTP/1.1\r\nHost: shop.default.svc\r\n"
-                            + "User-Agent: bench/1.0\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-                    w.write(t += 20_000, Frames.tcp(cli, cport, srv, 80, cs, ss, 0x18, req));
-                    cs += req.length;
-                    w.write(t += 5_000, Frames.tcp(srv, 80, cli, cport, ss, cs, 0x10, new byte[0]));
+                    tcp.send(20_000, ("GET /api/v1/items/" + id + "?fields=name,price HTTP/1.1\r\nHost: shop.default.svc\r\n"
+                            + "User-Agent: bench/1.0\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    tcp.serverAck(5_000);
                     int status = rnd.nextInt(50) == 0 ? 500 : rnd.nextInt(20) == 0 ? 404 : 200;
                     var body = "{\"id\":" + id + ",\"name\":\"item-" + id + "\",\"price\":" + rnd.nextInt(10000)
                             + ",\"tags\":[\"" + "x".repeat(600 + rnd.nextInt(600)) + "\"]}";
@@ -44,16 +36,12 @@ public final class SyntheticHttpCapture {
                     String resp = r % 7 == 0
                             ? head + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n"
                             : head + "Content-Length: " + body.length() + "\r\n\r\n" + body;
-                    var rb = resp.getBytes(StandardCharsets.US_ASCII);
-                    w.write(t += 300_000, Frames.tcp(srv, 80, cli, cport, ss, cs, 0x18, rb));
-                    ss += rb.length;
-                    w.write(t += 5_000, Frames.tcp(cli, cport, srv, 80, cs, ss, 0x10, new byte[0]));
-                    packets += 4;
+                    tcp.reply(300_000, resp.getBytes(StandardCharsets.US_ASCII));
+                    tcp.clientAck(5_000);
                 }
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 80, cs, ss, 0x11, new byte[0]));
-                w.write(t += 1000, Frames.tcp(srv, 80, cli, cport, ss, cs + 1, 0x11, new byte[0]));
-                w.write(t += 1000, Frames.tcp(cli, cport, srv, 80, cs + 1, ss + 1, 0x10, new byte[0]));
-                packets += 3;
+                tcp.close(1000);
+                t = tcp.nanos();
+                packets += tcp.frames();
             }
         }
         return packets;

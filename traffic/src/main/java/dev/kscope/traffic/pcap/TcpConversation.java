@@ -1,0 +1,91 @@
+package dev.kscope.traffic.pcap;
+
+/**
+ * One TCP connection written frame by frame into a pcap, keeping both sides' sequence numbers and a clock: the
+ * building block of synthetic captures (the benchmarks' generators, the JVM's AOT training run). Each call takes
+ * the time since the previous frame.
+ */
+public final class TcpConversation {
+    private static final int FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10;
+    private static final byte[] NONE = new byte[0];
+
+    private final PcapWriter out;
+    private final String client, server;
+    private final int clientPort, serverPort;
+    private int clientSeq, serverSeq;
+    private long nanos, frames;
+
+    /** {@code clientIsn}/{@code serverIsn}: the initial sequence numbers, which the SYNs carry. */
+    public TcpConversation(PcapWriter out, long startNanos, String client, int clientPort, String server, int serverPort,
+                           int clientIsn, int serverIsn) {
+        this.out = out;
+        this.nanos = startNanos;
+        this.client = client;
+        this.clientPort = clientPort;
+        this.server = server;
+        this.serverPort = serverPort;
+        this.clientSeq = clientIsn;
+        this.serverSeq = serverIsn;
+    }
+
+    /** SYN, SYN-ACK, ACK, each {@code gap} after the previous frame. */
+    public void handshake(long gap) {
+        fromClient(gap, clientSeq, 0, SYN, NONE);
+        fromServer(gap, serverSeq, clientSeq + 1, SYN | ACK, NONE);
+        clientSeq++;
+        serverSeq++;
+        fromClient(gap, clientSeq, serverSeq, ACK, NONE);
+    }
+
+    /** A client segment carrying {@code data}. */
+    public void send(long gap, byte[] data) {
+        fromClient(gap, clientSeq, serverSeq, PSH | ACK, data);
+        clientSeq += data.length;
+    }
+
+    /** A server segment carrying {@code data}. */
+    public void reply(long gap, byte[] data) {
+        fromServer(gap, serverSeq, clientSeq, PSH | ACK, data);
+        serverSeq += data.length;
+    }
+
+    /** The server acknowledges what the client sent. */
+    public void serverAck(long gap) {
+        fromServer(gap, serverSeq, clientSeq, ACK, NONE);
+    }
+
+    /** The client acknowledges what the server sent. */
+    public void clientAck(long gap) {
+        fromClient(gap, clientSeq, serverSeq, ACK, NONE);
+    }
+
+    /** The client closes: FIN, the server's FIN, the last ACK. */
+    public void close(long gap) {
+        fromClient(gap, clientSeq, serverSeq, FIN | ACK, NONE);
+        fromServer(gap, serverSeq, clientSeq + 1, FIN | ACK, NONE);
+        fromClient(gap, clientSeq + 1, serverSeq + 1, ACK, NONE);
+    }
+
+    /** The time of the last frame written. */
+    public long nanos() {
+        return nanos;
+    }
+
+    /** Frames written so far. */
+    public long frames() {
+        return frames;
+    }
+
+    private void fromClient(long gap, int seq, int ack, int flags, byte[] data) {
+        write(gap, Frames.tcp(client, clientPort, server, serverPort, seq, ack, flags, data));
+    }
+
+    private void fromServer(long gap, int seq, int ack, int flags, byte[] data) {
+        write(gap, Frames.tcp(server, serverPort, client, clientPort, seq, ack, flags, data));
+    }
+
+    private void write(long gap, byte[] frame) {
+        out.write(nanos += gap, frame);
+        frames++;
+    }
+}
