@@ -82,13 +82,17 @@ final class Http2Dissector implements StreamDissector {
         server.prefaceSkipped = true;
     }
 
+    /** HTTP/1.1 headers with no HTTP/2 equivalent (RFC 9113 8.2.2), or carried by a pseudo-header (host). */
+    private static final java.util.Set<String> HOP_BY_HOP =
+            java.util.Set.of("host", "connection", "upgrade", "http2-settings", "keep-alive", "transfer-encoding");
+
     /** Stream 1 is the HTTP/1.1 request that asked for the upgrade, already complete. */
     void upgradeRequest(String method, String target, Map<String, String> headers, long start, long end, long bytes) {
         var h = new DefaultHttp2Headers().method(method).path(target).scheme("http");
         if (headers.get("host") != null) h.authority(headers.get("host"));
         for (var e : headers.entrySet()) {
             var name = e.getKey();
-            if (!java.util.Set.of("host", "connection", "upgrade", "http2-settings", "keep-alive", "transfer-encoding").contains(name)) h.add(name, e.getValue());
+            if (!HOP_BY_HOP.contains(name)) h.add(name, e.getValue());
         }
         var s = stream(1, start);
         s.upgraded = true;
