@@ -47,23 +47,24 @@ public final class BodyPreview {
     /** The preview text, or null when the body was empty. */
     public String render(String contentEncoding) {
         if (length == 0) return null;
-        byte[] raw = java.util.Arrays.copyOf(kept, length);
-        if (contentEncoding != null) {
-            var enc = contentEncoding.trim().toLowerCase(java.util.Locale.ROOT);
-            try {
-                if (enc.equals("gzip") || enc.equals("x-gzip")) {
-                    raw = inflate(new GZIPInputStream(new ByteArrayInputStream(raw)));
-                } else if (enc.equals("deflate")) {
-                    var zlib = inflate(new InflaterInputStream(new ByteArrayInputStream(raw)));
-                    raw = zlib.length > 0 ? zlib : inflate(new InflaterInputStream(new ByteArrayInputStream(raw), new Inflater(true)));
-                } else if (!enc.equals("identity")) {
-                    return "(" + length + "+ bytes, " + enc + " encoded)";
-                }
-            } catch (IOException e) {
-                return "(" + length + "+ bytes, " + enc + " encoded, cannot decode: " + e.getMessage() + ")";
+        if (contentEncoding == null) return text(kept, length);
+        var enc = contentEncoding.trim().toLowerCase(java.util.Locale.ROOT);
+        byte[] raw;
+        try {
+            if (enc.equals("gzip") || enc.equals("x-gzip")) {
+                raw = inflate(new GZIPInputStream(new ByteArrayInputStream(kept, 0, length)));
+            } else if (enc.equals("deflate")) {
+                var zlib = inflate(new InflaterInputStream(new ByteArrayInputStream(kept, 0, length)));
+                raw = zlib.length > 0 ? zlib : inflate(new InflaterInputStream(new ByteArrayInputStream(kept, 0, length), new Inflater(true)));
+            } else if (enc.equals("identity")) {
+                raw = kept;
+            } else {
+                return "(" + length + "+ bytes, " + enc + " encoded)";
             }
+        } catch (IOException e) {
+            return "(" + length + "+ bytes, " + enc + " encoded, cannot decode: " + e.getMessage() + ")";
         }
-        return text(raw);
+        return text(raw, raw == kept ? length : raw.length);
     }
 
     private static byte[] inflate(InputStream in) {
@@ -81,25 +82,45 @@ public final class BodyPreview {
     }
 
     static String text(byte[] raw) {
-        int n = Math.min(raw.length, MAX_SHOWN);
-        var dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
-        try {
-            var s = dec.decode(ByteBuffer.wrap(raw, 0, n)).toString();
-            if (isText(s)) return s;
-        } catch (CharacterCodingException e) {
-            // a cut multi-byte character at the end is fine: retry without the last bytes
-            for (int cut = 1; cut <= 3 && n - cut > 0; cut++) {
-                try {
-                    var s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(raw, 0, n - cut)).toString();
-                    if (isText(s)) return s;
-                } catch (CharacterCodingException ignored) {
+        return text(raw, raw.length);
+    }
+
+    /** The first {@code length} bytes as text if they are (UTF-8 without control characters), else as hex. */
+    static String text(byte[] raw, int length) {
+        int n = Math.min(length, MAX_SHOWN);
+        int i = 0;
+        while (i < n && isTextByte(raw[i])) i++;  // the common case, ASCII text, needs no decoder
+        if (i == n) return new String(raw, 0, n, StandardCharsets.ISO_8859_1);
+        if (raw[i] < 0) { // not ASCII: UTF-8?
+            try {
+                var s = utf8(raw, n);
+                if (isText(s)) return s;
+            } catch (CharacterCodingException e) {
+                // a cut multi-byte character at the end is fine: retry without the last bytes
+                for (int cut = 1; cut <= 3 && n - cut > 0; cut++) {
+                    try {
+                        var s = utf8(raw, n - cut);
+                        if (isText(s)) return s;
+                    } catch (CharacterCodingException ignored) {
+                    }
                 }
             }
         }
         var hex = new StringBuilder("(binary) ");
-        for (int i = 0; i < Math.min(n, 64); i++) hex.append(String.format("%02x", raw[i]));
+        for (int k = 0; k < Math.min(n, 64); k++) {
+            hex.append(Character.forDigit((raw[k] >> 4) & 0xF, 16)).append(Character.forDigit(raw[k] & 0xF, 16));
+        }
         if (n > 64) hex.append("...");
         return hex.toString();
+    }
+
+    private static String utf8(byte[] raw, int n) throws CharacterCodingException {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(raw, 0, n)).toString();
+    }
+
+    private static boolean isTextByte(byte b) {
+        return b >= 0x20 || b == '\n' || b == '\r' || b == '\t'; // negative: not ASCII
     }
 
     private static boolean isText(String s) {

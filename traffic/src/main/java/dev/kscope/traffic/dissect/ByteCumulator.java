@@ -69,10 +69,53 @@ public final class ByteCumulator {
 
     /** Index of the first CRLF at or after {@code from}, or -1. */
     public int indexOfCrlf(int from) {
-        for (int i = start + from; i + 1 < end; i++) {
-            if (buf[i] == '\r' && buf[i + 1] == '\n') return i - start;
+        for (int i = start + from + 1; i < end; i++) {
+            if (buf[i] == '\n' && buf[i - 1] == '\r') return i - 1 - start;
         }
         return -1;
+    }
+
+    /** Offset just past the first blank line (CRLF CRLF) that ends at or after {@code from + 4}, or -1. */
+    public int indexAfterBlankLine(int from) {
+        for (int i = start + Math.max(from, 0) + 3; i < end; i++) {
+            // look at every byte once; only a LF can end the blank line
+            if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r') return i + 1 - start;
+        }
+        return -1;
+    }
+
+    /** Whether bytes [from, to) are an RFC 9110 token (a method, a header name). */
+    public boolean isToken(int from, int to) {
+        if (from >= to) return false;
+        for (int i = start + from; i < start + to; i++) {
+            int c = buf[i];
+            if (c < 0 || !TOKEN[c]) return false;
+        }
+        return true;
+    }
+
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (int c = '!'; c < 127; c++) TOKEN[c] = "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    }
+
+    /** Hash of bytes [from, to) with ASCII letters lower-cased, for case-insensitive lookups. */
+    public int lowerAsciiHash(int from, int to) {
+        int h = 0;
+        for (int i = start + from; i < start + to; i++) h = 31 * h + lowerAscii(buf[i]);
+        return h;
+    }
+
+    /** Whether bytes [from, to) equal {@code lower} (lower-case ASCII) ignoring ASCII case. */
+    public boolean equalsLowerAscii(int from, int to, byte[] lower) {
+        if (to - from != lower.length) return false;
+        for (int i = 0; i < lower.length; i++) if (lowerAscii(buf[start + from + i]) != lower[i]) return false;
+        return true;
+    }
+
+    private static int lowerAscii(byte b) {
+        return b >= 'A' && b <= 'Z' ? b + 32 : b;
     }
 
     public int indexOf(byte b, int from) {

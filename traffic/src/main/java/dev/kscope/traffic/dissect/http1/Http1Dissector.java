@@ -23,7 +23,7 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
 
     static class Head extends Part {
         String version;
-        final Map<String, String> headers = new LinkedHashMap<>();
+        final Map<String, String> headers = LinkedHashMap.newLinkedHashMap(12);
         final BodyPreview body = new BodyPreview();
         long bodyBytes;
 
@@ -159,12 +159,9 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
 
     /** Offset just past the blank line ending the header, or -1. */
     private static int headerEnd(ByteCumulator in, Half h) {
-        int n = in.readable();
-        for (int i = Math.max(0, h.scanned - 3); i + 3 < n; i++) {
-            if (in.get(i) == '\r' && in.get(i + 1) == '\n' && in.get(i + 2) == '\r' && in.get(i + 3) == '\n') return i + 4;
-        }
-        h.scanned = n;
-        return -1;
+        int end = in.indexAfterBlankLine(h.scanned - 3);
+        if (end < 0) h.scanned = in.readable();
+        return end;
     }
 
     private Request parseRequest(ByteCumulator in, int end) {
@@ -173,10 +170,11 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
         int sp1 = in.indexOf((byte) ' ', 0);
         int sp2 = sp1 < 0 ? -1 : in.indexOf((byte) ' ', sp1 + 1);
         if (sp1 <= 0 || sp2 < 0 || sp2 > eol) throw new Malformed("bad request line");
-        q.method = in.ascii(0, sp1);
+        if (!in.isToken(0, sp1)) throw new Malformed("bad request line");
+        q.method = method(in, sp1);
         q.target = in.ascii(sp1 + 1, sp2);
         q.version = in.ascii(sp2 + 1, eol);
-        if (!token(q.method) || q.target.isEmpty() || !q.version.startsWith("HTTP/1.")) throw new Malformed("bad request line");
+        if (q.target.isEmpty() || !q.version.startsWith("HTTP/1.")) throw new Malformed("bad request line");
         parseHeaders(in, eol + 2, end, q);
         return q;
     }
@@ -206,12 +204,23 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
             int colon = in.indexOf((byte) ':', pos);
             if (colon < 0 || colon > eol || colon == pos) throw new Malformed("bad header line");
             if (++count > MAX_HEADERS) throw new Malformed("more than " + MAX_HEADERS + " headers");
-            var name = in.ascii(pos, colon).toLowerCase(Locale.ROOT);
-            if (!token(name)) throw new Malformed("bad header name");
-            var value = in.utf8(colon + 1, eol).strip();
+            if (!in.isToken(pos, colon)) throw new Malformed("bad header name");
+            var name = HeaderNames.lowerCase(in, pos, colon);
+            int from = colon + 1, to = eol;
+            while (from < to && (in.get(from) == ' ' || in.get(from) == '\t')) from++;
+            while (to > from && (in.get(to - 1) == ' ' || in.get(to - 1) == '\t')) to--;
+            var value = in.utf8(from, to).strip();
             part.headers.merge(name, value, (a, b) -> a + ", " + b);
             pos = eol + 2;
         }
+    }
+
+    /** The method of a request line, the standard ones shared. */
+    private static String method(ByteCumulator in, int length) {
+        for (int i = 0; i < Http1.METHODS.length; i++) {
+            if (Http1.METHOD_PREFIXES[i].length == length + 1 && in.startsWith(0, Http1.METHOD_PREFIXES[i])) return Http1.METHODS[i];
+        }
+        return in.ascii(0, length);
     }
 
     private static boolean token(String s) {
@@ -358,7 +367,7 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
 
     @Override
     protected void emit(Request q, Response r) {
-        var http = new LinkedHashMap<String, Object>();
+        var http = LinkedHashMap.<String, Object>newLinkedHashMap(16);
         String summary;
         long start;
         if (q != null) {
