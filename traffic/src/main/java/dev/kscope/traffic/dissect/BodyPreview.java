@@ -4,7 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +91,7 @@ public final class BodyPreview {
     /** The first {@code length} bytes as text if they are (UTF-8 without control characters), else as hex. */
     static String text(byte[] raw, int length) {
         int n = Math.min(length, MAX_SHOWN);
-        int i = 0;
+        int i = plainAsciiPrefix(raw, n);
         while (i < n && isTextByte(raw[i])) i++;  // the common case, ASCII text, needs no decoder
         if (i == n) return new String(raw, 0, n, StandardCharsets.ISO_8859_1);
         if (raw[i] < 0) { // not ASCII: UTF-8?
@@ -117,6 +120,20 @@ public final class BodyPreview {
     private static String utf8(byte[] raw, int n) throws CharacterCodingException {
         return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(raw, 0, n)).toString();
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L, HIGH_BITS = 0x8080808080808080L;
+
+    /** How many leading bytes are printable ASCII (0x20..0x7F), eight at a time; stops at the first word with another byte. */
+    private static int plainAsciiPrefix(byte[] raw, int n) {
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            long w = (long) LONGS.get(raw, i);
+            // a byte >= 0x80 sets its high bit; a byte < 0x20 sets the high bit of (byte - 0x20) while its own is clear
+            if (((w | ((w - 0x20 * ONES) & ~w)) & HIGH_BITS) != 0) break;
+        }
+        return i;
     }
 
     private static boolean isTextByte(byte b) {
