@@ -11,40 +11,49 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Streams a pcap or pcapng file, mapped into memory: packets are slices of the mapping, nothing is copied.
- * A file truncated in the middle of a record (a capture that was killed) ends the stream at the last whole
- * packet; {@link #truncated()} tells whether that happened.
+ * Streams a pcap or pcapng file, mapped into memory a window at a time: packets are slices of the mapping,
+ * nothing is copied, and the resident set holds one window of the file, not all of it (a 4 GB capture costs
+ * what a 40 MB one does). A file truncated in the middle of a record (a capture that was killed) ends the stream
+ * at the last whole packet; {@link #truncated()} tells whether that happened.
  */
 public final class PcapFileSource implements CaptureSource {
+    /** Bytes mapped at once; a record longer than this (up to {@link CaptureReader#MAX_RECORD}) gets a window of its own. */
+    static final long WINDOW = 32L << 20;
 
     private final Path path;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment file;
+    private final long windowSize;
+    private final FileChannel channel;
+    private final long size;
     private volatile boolean closed;
     private boolean truncated;
     private long packets;
 
     public PcapFileSource(Path path) {
+        this(path, WINDOW);
+    }
+
+    PcapFileSource(Path path, long windowSize) {
         this.path = path;
+        this.windowSize = windowSize;
         if (java.nio.file.Files.isDirectory(path)) {
             throw new KscopeException("cannot read " + path + ": it is a directory (give a .pcap or .pcapng file)");
         }
-        try (var ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            this.file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        try {
+            this.channel = FileChannel.open(path, StandardOpenOption.READ);
+            this.size = channel.size();
         } catch (NoSuchFileException e) {
-            arena.close();
             throw new KscopeException("cannot read " + path + ": no such file (check the path given to -r)");
         } catch (IOException e) {
-            arena.close();
             throw new KscopeException("cannot read " + path + ": " + e.getMessage() + " (check the file's permissions)", e);
         }
-        if (file.byteSize() < 24) {
+        if (size < 24) {
             close();
-            throw new KscopeException("cannot read " + path + ": " + file.byteSize()
+            throw new KscopeException("cannot read " + path + ": " + size
                     + " bytes is too short for a pcap or pcapng header (is it a capture file?)");
         }
-        try {
-            new CaptureReader(path.toString()).next(file, 0, file.byteSize(), p -> { }); // no capture: fail before anything starts
+        try (var arena = Arena.ofConfined()) {
+            var head = map(arena, 0, Math.min(size, windowSize));
+            new CaptureReader(path.toString()).next(head, 0, head.byteSize(), p -> { }); // no capture: fail before anything starts
         } catch (KscopeException notACapture) {
             close();
             throw notACapture;
@@ -58,7 +67,7 @@ public final class PcapFileSource implements CaptureSource {
 
     @Override
     public long bytes() {
-        return file.byteSize();
+        return size;
     }
 
     public long packetCount() {
@@ -66,30 +75,61 @@ public final class PcapFileSource implements CaptureSource {
     }
 
     public long fileSize() {
-        return file.byteSize();
+        return size;
     }
 
     @Override
     public void run(PacketHandler handler) {
         var reader = new CaptureReader(path.toString());
-        long size = file.byteSize();
-        long pos = 0;
-        while (!closed && pos < size) {
-            long n = reader.next(file, pos, size, handler);
-            if (n == 0) {
-                truncated = true; // the capture was cut in the middle of a record
-                break;
+        long base = 0; // file offset of the next record
+        long window = windowSize;
+        while (!closed && base < size) {
+            long length = Math.min(size - base, window);
+            long used;
+            try (var arena = Arena.ofConfined()) {
+                var bytes = map(arena, base, length);
+                if (bytes == null) break; // closed under us
+                used = 0;
+                for (long n; !closed && used < length && (n = reader.next(bytes, used, length, handler)) > 0; ) used += n;
             }
-            pos += n;
+            if (used > 0) {
+                base += used;
+                window = windowSize;
+            } else if (base + length == size) {
+                truncated = true; // the capture was cut in the middle of a record (killed while writing)
+                break;
+            } else if (window < BIGGEST_RECORD) {
+                window = Math.min(window * 4, BIGGEST_RECORD); // one record larger than a window: map it whole
+            } else {
+                throw new KscopeException("cannot read " + path + ": record at offset " + base + " is larger than 64 MiB (the file is corrupt)");
+            }
         }
         packets = reader.packets();
+    }
+
+    private static final long BIGGEST_RECORD = CaptureReader.MAX_RECORD + 32;
+
+    /** The bytes [offset, offset + length) of the file, or null when the source was closed. */
+    private MemorySegment map(Arena arena, long offset, long length) {
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            if (closed) return null;
+            throw new KscopeException("cannot read " + path + ": " + e + " (check the file's permissions)", e);
+        } catch (IOException e) {
+            throw new KscopeException("cannot read " + path + ": " + e.getMessage() + " (check the file's permissions)", e);
+        }
     }
 
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            arena.close();
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // read-only: nothing to lose
+            }
         }
     }
 }
