@@ -23,6 +23,22 @@ public record FlowKey(int protocol, long aHi, long aLo, int aPort, long bHi, lon
         return c <= 0;
     }
 
+    // Written out: a record's generated equals/hashCode go through method handles, slow until the JIT has compiled
+    // them, and every packet looks its connection up by this key.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FlowKey k && aLo == k.aLo && bLo == k.bLo && aPort == k.aPort && bPort == k.bPort
+                && aHi == k.aHi && bHi == k.bHi && protocol == k.protocol;
+    }
+
+    @Override
+    public int hashCode() {
+        long h = aLo * 31 + bLo;
+        h = h * 31 + aHi * 17 + bHi;
+        h = h * 31 + ((long) aPort << 16 | bPort) * 7 + protocol;
+        return Long.hashCode(h * 0x9E3779B97F4A7C15L);
+    }
+
     public String aAddress() {
         return format(aHi, aLo);
     }
