@@ -186,14 +186,16 @@ public final class TrafficCommand implements Runnable {
 
     /**
      * The cluster's names for addresses, when its API is configured (one warning when it does not answer; none without a kubeconfig).
-     * A file waits longer for a big cluster's lists than a live capture, which should start capturing soon.
+     * Live, informers watch the cluster, and capturing starts once they have listed it (at most 5 s). A file is named as the
+     * cluster is now, listed once in the background while the capture is dissected; the first name waits for it (at most 30 s).
      */
     private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames(boolean live) {
         var flags = podFlags.runtime;
         Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
         return dev.kscope.containers.kubernetes.KubernetesClients
                 .open(flags.kubernetesMode(), flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
-                .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(live ? 5 : 30), warn))
+                .map(client -> live ? dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn)
+                        : dev.kscope.containers.kubernetes.ClusterAddresses.list(client, true, Duration.ofSeconds(30), warn))
                 .orElse(null);
     }
 

@@ -244,7 +244,7 @@ class TrafficServicesTest {
         assertThat(r.code()).isZero();
         assertThat(json(r.out())).hasSize(4);
         assertThat(r.err().lines().filter(l -> l.startsWith("kscope: warning:")).toList()).singleElement().asString()
-                .startsWith("kscope: warning: Kubernetes API at https://127.0.0.1:23003/: cannot list/watch services, endpointslices, pods (")
+                .startsWith("kscope: warning: Kubernetes API at https://127.0.0.1:23003/: cannot list services, endpointslices, pods (")
                 .contains("pods of this node are still named");
     }
 

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -45,19 +46,33 @@ public final class KubernetesClients {
         }
         Config config;
         try {
-            config = file != null && Files.isReadable(file) ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
-        } catch (RuntimeException e) {
+            var fromFile = file != null && Files.isReadable(file);
+            config = fromFile ? StaticKubeconfig.read(file, context) : null;
+            if (config == null) {
+                config = fromFile ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
+                checkContext(config, context, file);
+            }
+        } catch (KscopeException e) {
+            throw e;
+        } catch (RuntimeException | java.io.IOException e) {
             warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (" + whatIsOff + ")");
             return Optional.empty();
-        }
-        if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
-            var known = config.getContexts() == null ? "" : String.join(", ", config.getContexts().stream().map(c -> c.getName()).toList());
-            throw new KscopeException("context \"" + context + "\" not found in kubeconfig " + file + " (use one of: " + known + ")", null, 2);
         }
         config.setConnectionTimeout(2000);
         config.setRequestTimeout(3000);
         config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
         return Optional.of(new KubernetesClientBuilder().withConfig(config).build());
+    }
+
+    private static void checkContext(Config config, String context, Path file) {
+        if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
+            var known = config.getContexts() == null ? List.<String>of() : config.getContexts().stream().map(c -> c.getName()).toList();
+            throw contextNotFound(context, file, known);
+        }
+    }
+
+    static KscopeException contextNotFound(String context, Path file, List<String> known) {
+        return new KscopeException("context \"" + context + "\" not found in kubeconfig " + file + " (use one of: " + String.join(", ", known) + ")", null, 2);
     }
 
     private static Path defaultKubeconfig() {
