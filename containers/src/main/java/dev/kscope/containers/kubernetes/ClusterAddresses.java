@@ -116,6 +116,8 @@ public final class ClusterAddresses implements AutoCloseable {
     /** Lists come in pages of this many objects: a cluster's worth of pods is never one response in memory. */
     private static final long PAGE = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Lookups stop waiting for the lists after their wait; the lists may still come in later and name later calls. */
+    private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(1);
 
     private final KubernetesClient client;
     private final boolean ownsClient;
@@ -188,7 +190,7 @@ public final class ClusterAddresses implements AutoCloseable {
         index.lister = Thread.ofPlatform().daemon().name("kscope-cluster-list").start(() -> {
             for (var kind : Kind.values()) {
                 try {
-                    index.listAll(kind, wait);
+                    index.listAll(kind);
                 } catch (InterruptedException e) {
                     return; // closing
                 } catch (Exception e) {
@@ -202,14 +204,14 @@ public final class ClusterAddresses implements AutoCloseable {
         return index;
     }
 
-    private void listAll(Kind kind, Duration timeout) throws Exception {
+    private void listAll(Kind kind) throws Exception {
         var http = client.getHttpClient();
         String next = null;
         do {
             var url = client.getMasterUrl() + kind.path() + "?limit=" + PAGE
                     + (next == null ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
-            var response = http.sendAsync(http.newHttpRequestBuilder().uri(url).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).build(),
-                    InputStream.class).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            var response = http.sendAsync(http.newHttpRequestBuilder().uri(url).timeout(PAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build(),
+                    InputStream.class).get(PAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             try (var body = response.body()) {
                 if (response.code() != 200) throw failure(response.code(), body);
                 Map<String, Object> page = JSON.readValue(body, MAP);

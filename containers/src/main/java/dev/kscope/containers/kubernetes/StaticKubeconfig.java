@@ -65,8 +65,9 @@ final class StaticKubeconfig {
             if (keyData != null) b.withClientKeyData(keyData);
             else if (keyFile != null) b.withClientKeyFile(keyFile);
             if (keyData != null || keyFile != null) b.withClientKeyAlgo(Config.getKeyAlgorithm(keyData != null ? null : keyFile, keyData));
-            if (user.hasNonNull("token")) b.withOauthToken(user.get("token").asText());
-            else if (user.hasNonNull("tokenFile")) b.withOauthToken(Files.readString(Path.of(path(dir, user.get("tokenFile")))).trim());
+            // fabric8 keeps a kubeconfig's token apart from one set by code; 8.0 ignores tokenFile, kubectl sends its content
+            if (user.hasNonNull("token")) b.withAutoOAuthToken(user.get("token").asText());
+            else if (user.hasNonNull("tokenFile")) b.withAutoOAuthToken(Files.readString(Path.of(path(dir, user.get("tokenFile")))).trim());
             if (user.hasNonNull("username")) b.withUsername(user.get("username").asText());
             if (user.hasNonNull("password")) b.withPassword(user.get("password").asText());
         }
