@@ -1,5 +1,7 @@
 package dev.kscope.cli;
 
+import dev.kscope.containers.kubernetes.ClusterAddresses;
+import dev.kscope.containers.kubernetes.KubernetesClients;
 import dev.kscope.core.KscopeException;
 import dev.kscope.traffic.TrafficAnalyzer;
 import dev.kscope.traffic.filter.MessageFilter;
@@ -189,14 +191,16 @@ public final class TrafficCommand implements Runnable {
      * Live, informers watch the cluster, and capturing starts once they have listed it (at most 5 s). A file is named as the
      * cluster is now, listed once in the background while the capture is dissected; the first name waits for it (at most 30 s).
      */
-    private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames(boolean live) {
+    private ClusterAddresses clusterNames(boolean live) {
         var flags = podFlags.runtime;
         Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
-        return dev.kscope.containers.kubernetes.KubernetesClients
-                .open(flags.kubernetesMode(), flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
-                .map(client -> live ? dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn)
-                        : dev.kscope.containers.kubernetes.ClusterAddresses.list(client, true, Duration.ofSeconds(30), warn))
-                .orElse(null);
+        var whatIsOff = "service names and pods of other nodes are off";
+        if (live) {
+            return KubernetesClients.open(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
+                    .map(client -> ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn)).orElse(null);
+        }
+        return KubernetesClients.config(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
+                .map(config -> ClusterAddresses.list(config, Duration.ofSeconds(30), warn)).orElse(null);
     }
 
     /**

@@ -1,17 +1,20 @@
 package dev.kscope.containers.kubernetes;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.fabric8.kubernetes.client.utils.HttpClientUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +42,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+
+import static dev.kscope.containers.kubernetes.JsonTree.at;
+import static dev.kscope.containers.kubernetes.JsonTree.array;
+import static dev.kscope.containers.kubernetes.JsonTree.text;
+import static dev.kscope.containers.kubernetes.JsonTree.texts;
 
 /**
  * What the cluster calls an IP address, from Services, EndpointSlices and Pods in every namespace: a Service's
@@ -115,11 +123,14 @@ public final class ClusterAddresses implements AutoCloseable {
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     /** Lists come in pages of this many objects: a cluster's worth of pods is never one response in memory. */
     private static final long PAGE = 500;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
     /** Lookups stop waiting for the lists after their wait; the lists may still come in later and name later calls. */
     private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(1);
 
+    /** Live: the client the informers watch with. Null when listing once, which needs only an HTTP client. */
     private final KubernetesClient client;
+    private final HttpClient http;
+    private final String apiUrl;
     private final boolean ownsClient;
     private final Consumer<String> warnings;
     /** Live: informers keep the index current. Otherwise the objects are listed once, in the background. */
@@ -145,8 +156,10 @@ public final class ClusterAddresses implements AutoCloseable {
     private final Map<String, PodEntry> pods = new HashMap<>();
     private final Map<String, String> podByIp = new HashMap<>();
 
-    private ClusterAddresses(KubernetesClient client, boolean ownsClient, boolean watching, Consumer<String> warnings) {
+    private ClusterAddresses(KubernetesClient client, HttpClient http, String apiUrl, boolean ownsClient, boolean watching, Consumer<String> warnings) {
         this.client = client;
+        this.http = http;
+        this.apiUrl = apiUrl;
         this.ownsClient = ownsClient;
         this.watching = watching;
         this.warnings = warnings;
@@ -158,12 +171,12 @@ public final class ClusterAddresses implements AutoCloseable {
      * what is captured from now on is named. {@code ownsClient}: close the client with this index.
      */
     public static ClusterAddresses start(KubernetesClient client, boolean ownsClient, Duration startupWait, Consumer<String> warnings) {
-        var index = new ClusterAddresses(client, ownsClient, true, warnings);
+        var index = new ClusterAddresses(client, null, client.getMasterUrl().toString(), ownsClient, true, warnings);
         var settled = new CountDownLatch(Kind.values().length);
         for (var kind : Kind.values()) index.watch(kind, settled);
         try {
             if (!settled.await(startupWait.toMillis(), TimeUnit.MILLISECONDS) && index.startupFailures.isEmpty()) {
-                index.warnOnce("Kubernetes API at " + client.getMasterUrl() + " did not list services, endpointslices and pods within "
+                index.warnOnce("Kubernetes API at " + index.apiUrl + " did not list services, endpointslices and pods within "
                         + startupWait.toSeconds() + " s: calls are named as the answers come in");
             }
         } catch (InterruptedException e) {
@@ -181,10 +194,11 @@ public final class ClusterAddresses implements AutoCloseable {
      * The cluster as it is now, for a capture file (which does not change, so nothing is watched): services,
      * endpointslices and pods are listed once, on a background thread, while the caller goes on (e.g. dissecting);
      * the first {@link #lookup} waits for the lists, at most {@code wait} from now. Names are the cluster's at the
-     * time of the run, not at the time of the capture.
+     * time of the run, not at the time of the capture. {@code config}: as {@link KubernetesClients#config} reads it.
      */
-    public static ClusterAddresses list(KubernetesClient client, boolean ownsClient, Duration wait, Consumer<String> warnings) {
-        var index = new ClusterAddresses(client, ownsClient, false, warnings);
+    public static ClusterAddresses list(Config config, Duration wait, Consumer<String> warnings) {
+        // fabric8's HTTP client alone (TLS, credentials) starts in a fraction of a KubernetesClient's time
+        var index = new ClusterAddresses(null, HttpClientUtils.createHttpClient(config), config.getMasterUrl(), true, false, warnings);
         index.listWait = wait;
         index.listDeadline = System.nanoTime() + wait.toNanos();
         index.lister = Thread.ofPlatform().daemon().name("kscope-cluster-list").start(() -> {
@@ -205,17 +219,16 @@ public final class ClusterAddresses implements AutoCloseable {
     }
 
     private void listAll(Kind kind) throws Exception {
-        var http = client.getHttpClient();
         String next = null;
         do {
-            var url = client.getMasterUrl() + kind.path() + "?limit=" + PAGE
+            var url = apiUrl + kind.path() + "?limit=" + PAGE
                     + (next == null ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
             var response = http.sendAsync(http.newHttpRequestBuilder().uri(url).timeout(PAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build(),
                     InputStream.class).get(PAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            try (var body = response.body()) {
-                if (response.code() != 200) throw failure(response.code(), body);
-                Map<String, Object> page = JSON.readValue(body, MAP);
-                for (var item : list(page.get("items"))) {
+            try (var body = response.body(); var parser = JSON.createParser(body)) {
+                if (response.code() != 200) throw failure(response.code(), parser);
+                var page = JsonTree.read(parser);
+                for (var item : array(at(page, "items"))) {
                     if (item instanceof Map<?, ?> m) put(kind, Item.of(cast(m)));
                 }
                 next = text(at(page, "metadata", "continue"));
@@ -223,24 +236,21 @@ public final class ClusterAddresses implements AutoCloseable {
         } while (next != null && !next.isEmpty());
     }
 
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
-    };
-
     @SuppressWarnings("unchecked")
     private static Map<String, Object> cast(Map<?, ?> m) {
         return (Map<String, Object>) m;
     }
 
     /** The API server's refusal as fabric8 reports it (status code, reason, message), for the warning. */
-    private static KubernetesClientException failure(int code, InputStream body) {
-        Map<String, Object> status;
+    private static KubernetesClientException failure(int code, JsonParser body) {
+        Object status;
         try {
-            status = JSON.readValue(body, MAP);
-        } catch (IOException | RuntimeException notAStatus) {
-            status = Map.of();
+            status = JsonTree.read(body);
+        } catch (IOException notAStatus) {
+            status = null;
         }
-        return new KubernetesClientException(new StatusBuilder().withCode(code).withReason(text(status.get("reason")))
-                .withMessage(text(status.get("message"))).build());
+        return new KubernetesClientException(new StatusBuilder().withCode(code).withReason(text(at(status, "reason")))
+                .withMessage(text(at(status, "message"))).build());
     }
 
     /** Until the lists are in (or their time is up), when the index is listed rather than watched. */
@@ -254,7 +264,7 @@ public final class ClusterAddresses implements AutoCloseable {
             return;
         }
         if (startupFailures.isEmpty() && !closed) {
-            warnOnce("Kubernetes API at " + client.getMasterUrl() + " did not list services, endpointslices and pods within "
+            warnOnce("Kubernetes API at " + apiUrl + " did not list services, endpointslices and pods within "
                     + listWait.toSeconds() + " s: calls are named as the answers come in");
         }
     }
@@ -276,7 +286,7 @@ public final class ClusterAddresses implements AutoCloseable {
         }
         informer.exceptionHandler((isStarted, t) -> {
             if (!started) startupFailures.putIfAbsent(kind, t);
-            else warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering (" + kind.resource + ": "
+            else warnOnce("Kubernetes API at " + apiUrl + " stopped answering (" + kind.resource + ": "
                     + cause(t) + "): names stay as last seen until it is back");
             settle.run();
             return true; // keep retrying, with the informer's back-off
@@ -305,7 +315,7 @@ public final class ClusterAddresses implements AutoCloseable {
         var down = informers.entrySet().stream().filter(e -> !e.getValue().isWatching()).map(e -> e.getKey().resource).toList();
         watchesDownFor = down.isEmpty() ? 0 : watchesDownFor + 1;
         if (watchesDownFor == 2) {
-            warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering (the watch on " + String.join(", ", down)
+            warnOnce("Kubernetes API at " + apiUrl + " stopped answering (the watch on " + String.join(", ", down)
                     + " is closed and does not reopen): names stay as last seen until it is back");
         }
     }
@@ -324,7 +334,7 @@ public final class ClusterAddresses implements AutoCloseable {
             case 403 -> "grant " + verbs + " on services, endpointslices.discovery.k8s.io and pods, see docs/traffic.md";
             default -> "check that the cluster is up and --kubeconfig/--context point at it, or pass --no-kubernetes";
         };
-        warnOnce("Kubernetes API at " + client.getMasterUrl() + ": cannot " + verbs.replace(" and ", "/") + " "
+        warnOnce("Kubernetes API at " + apiUrl + ": cannot " + verbs.replace(" and ", "/") + " "
                 + String.join(", ", failed.stream().map(k -> k.resource).toList()) + " (" + cause(first) + "): " + what + " (" + fix + ")");
     }
 
@@ -418,14 +428,14 @@ public final class ClusterAddresses implements AutoCloseable {
             removeService(s);
             return;
         }
-        var clusterIps = texts(list(at(spec, "clusterIPs")));
+        var clusterIps = texts(array(at(spec, "clusterIPs")));
         if (clusterIps.isEmpty() && text(at(spec, "clusterIP")) != null) clusterIps = List.of(text(at(spec, "clusterIP")));
         var ips = new ArrayList<String>();
         for (var ip : clusterIps) if (!"None".equals(ip)) ips.add(ip);
-        ips.addAll(texts(list(at(spec, "externalIPs"))));
-        for (var ingress : list(at(s.body(), "status", "loadBalancer", "ingress"))) if (text(at(ingress, "ip")) != null) ips.add(text(at(ingress, "ip")));
+        ips.addAll(texts(array(at(spec, "externalIPs"))));
+        for (var ingress : array(at(s.body(), "status", "loadBalancer", "ingress"))) if (text(at(ingress, "ip")) != null) ips.add(text(at(ingress, "ip")));
         var normalized = ips.stream().map(ClusterAddresses::normalize).filter(ip -> ip != null).toList();
-        var entry = new ServiceEntry(s.namespace(), s.name(), clusterIps.stream().allMatch("None"::equals), ports(list(at(spec, "ports"))), normalized);
+        var entry = new ServiceEntry(s.namespace(), s.name(), clusterIps.stream().allMatch("None"::equals), ports(array(at(spec, "ports"))), normalized);
         if (entry.equals(services.get(s.key()))) return; // most updates change nothing naming uses: keep the analyzer's cache
         removeService(s);
         services.put(s.key(), entry);
@@ -443,14 +453,14 @@ public final class ClusterAddresses implements AutoCloseable {
     private synchronized void putSlice(Item slice) {
         var service = slice.labels() == null ? null : slice.labels().get(SERVICE_NAME_LABEL);
         var podByIp = new HashMap<String, String>();
-        for (var e : list(slice.body().get("endpoints"))) {
+        for (var e : array(slice.body().get("endpoints"))) {
             var pod = "Pod".equals(text(at(e, "targetRef", "kind"))) ? text(at(e, "targetRef", "name")) : null;
-            for (var ip : texts(list(at(e, "addresses")))) {
+            for (var ip : texts(array(at(e, "addresses")))) {
                 var address = normalize(ip);
                 if (address != null) podByIp.put(address, pod);
             }
         }
-        var entry = new SliceEntry(slice.namespace(), service, ports(list(slice.body().get("ports"))), podByIp);
+        var entry = new SliceEntry(slice.namespace(), service, ports(array(slice.body().get("ports"))), podByIp);
         if (entry.equals(slices.get(slice.key()))) return;
         removeSlice(slice);
         slices.put(slice.key(), entry);
@@ -477,7 +487,7 @@ public final class ClusterAddresses implements AutoCloseable {
             return;
         }
         var ips = new ArrayList<String>();
-        for (var ip : list(at(status, "podIPs"))) if (text(at(ip, "ip")) != null) ips.add(normalize(text(at(ip, "ip"))));
+        for (var ip : array(at(status, "podIPs"))) if (text(at(ip, "ip")) != null) ips.add(normalize(text(at(ip, "ip"))));
         if (ips.isEmpty() && text(at(status, "podIP")) != null) ips.add(normalize(text(at(status, "podIP"))));
         ips.removeIf(ip -> ip == null);
         var entry = new PodEntry(pod.namespace(), pod.name(), List.copyOf(ips));
@@ -525,24 +535,6 @@ public final class ClusterAddresses implements AutoCloseable {
         return result;
     }
 
-    /** The value at {@code path} in maps nested as JSON objects are, or null. */
-    private static Object at(Object node, String... path) {
-        for (var key : path) node = node instanceof Map<?, ?> map ? map.get(key) : null;
-        return node;
-    }
-
-    private static List<?> list(Object node) {
-        return node instanceof List<?> list ? list : List.of();
-    }
-
-    private static String text(Object node) {
-        return node instanceof String s ? s : null;
-    }
-
-    private static List<String> texts(List<?> values) {
-        return values.stream().map(ClusterAddresses::text).filter(v -> v != null).toList();
-    }
-
     /** One spelling per address (IPv6 has many), the one the traffic analyzer's lookups use too. */
     static String normalize(String ip) {
         try {
@@ -559,6 +551,7 @@ public final class ClusterAddresses implements AutoCloseable {
         if (lister != null) lister.interrupt();
         if (watchdog != null) watchdog.shutdownNow();
         for (var informer : informers.values()) informer.stop();
-        if (ownsClient) client.close();
+        if (http != null) http.close();
+        if (ownsClient && client != null) client.close();
     }
 }

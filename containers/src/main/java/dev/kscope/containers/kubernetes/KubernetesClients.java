@@ -29,6 +29,11 @@ public final class KubernetesClients {
      */
     public static Optional<KubernetesClient> open(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
                                                   Consumer<String> warnings) {
+        return config(mode, kubeconfig, context, whatIsOff, warnings).map(config -> new KubernetesClientBuilder().withConfig(config).build());
+    }
+
+    /** What {@link #open} would connect with, without building a client (for plain requests through fabric8's HTTP client). */
+    public static Optional<Config> config(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff, Consumer<String> warnings) {
         if (mode == KubernetesMode.OFF) return Optional.empty();
         var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
         var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
@@ -61,7 +66,7 @@ public final class KubernetesClients {
         config.setConnectionTimeout(2000);
         config.setRequestTimeout(3000);
         config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
-        return Optional.of(new KubernetesClientBuilder().withConfig(config).build());
+        return Optional.of(config);
     }
 
     private static void checkContext(Config config, String context, Path file) {
