@@ -200,7 +200,7 @@ public final class TrafficCommand implements Runnable {
                     .map(client -> ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn)).orElse(null);
         }
         return KubernetesClients.config(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
-                .map(config -> ClusterAddresses.list(config, Duration.ofSeconds(30), warn)).orElse(null);
+                .map(settings -> ClusterAddresses.list(settings, Duration.ofSeconds(30), warn)).orElse(null);
     }
 
     /**

@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static dev.kscope.containers.kubernetes.JsonTree.at;
 import static dev.kscope.containers.kubernetes.JsonTree.array;
@@ -129,8 +130,8 @@ public final class ClusterAddresses implements AutoCloseable {
 
     /** Live: the client the informers watch with. Null when listing once, which needs only an HTTP client. */
     private final KubernetesClient client;
-    private final HttpClient http;
-    private final String apiUrl;
+    private volatile HttpClient http;
+    private volatile String apiUrl;
     private final boolean ownsClient;
     private final Consumer<String> warnings;
     /** Live: informers keep the index current. Otherwise the objects are listed once, in the background. */
@@ -156,9 +157,8 @@ public final class ClusterAddresses implements AutoCloseable {
     private final Map<String, PodEntry> pods = new HashMap<>();
     private final Map<String, String> podByIp = new HashMap<>();
 
-    private ClusterAddresses(KubernetesClient client, HttpClient http, String apiUrl, boolean ownsClient, boolean watching, Consumer<String> warnings) {
+    private ClusterAddresses(KubernetesClient client, String apiUrl, boolean ownsClient, boolean watching, Consumer<String> warnings) {
         this.client = client;
-        this.http = http;
         this.apiUrl = apiUrl;
         this.ownsClient = ownsClient;
         this.watching = watching;
@@ -171,7 +171,7 @@ public final class ClusterAddresses implements AutoCloseable {
      * what is captured from now on is named. {@code ownsClient}: close the client with this index.
      */
     public static ClusterAddresses start(KubernetesClient client, boolean ownsClient, Duration startupWait, Consumer<String> warnings) {
-        var index = new ClusterAddresses(client, null, client.getMasterUrl().toString(), ownsClient, true, warnings);
+        var index = new ClusterAddresses(client, client.getMasterUrl().toString(), ownsClient, true, warnings);
         var settled = new CountDownLatch(Kind.values().length);
         for (var kind : Kind.values()) index.watch(kind, settled);
         try {
@@ -194,28 +194,50 @@ public final class ClusterAddresses implements AutoCloseable {
      * The cluster as it is now, for a capture file (which does not change, so nothing is watched): services,
      * endpointslices and pods are listed once, on a background thread, while the caller goes on (e.g. dissecting);
      * the first {@link #lookup} waits for the lists, at most {@code wait} from now. Names are the cluster's at the
-     * time of the run, not at the time of the capture. {@code config}: as {@link KubernetesClients#config} reads it.
+     * time of the run, not at the time of the capture. {@code settings}: as {@link KubernetesClients#config} gives
+     * them; they are built on the background thread too.
      */
-    public static ClusterAddresses list(Config config, Duration wait, Consumer<String> warnings) {
-        // fabric8's HTTP client alone (TLS, credentials) starts in a fraction of a KubernetesClient's time
-        var index = new ClusterAddresses(null, HttpClientUtils.createHttpClient(config), config.getMasterUrl(), true, false, warnings);
+    public static ClusterAddresses list(Supplier<Config> settings, Duration wait, Consumer<String> warnings) {
+        var index = new ClusterAddresses(null, null, true, false, warnings);
         index.listWait = wait;
         index.listDeadline = System.nanoTime() + wait.toNanos();
         index.lister = Thread.ofPlatform().daemon().name("kscope-cluster-list").start(() -> {
-            for (var kind : Kind.values()) {
-                try {
-                    index.listAll(kind);
-                } catch (InterruptedException e) {
-                    return; // closing
-                } catch (Exception e) {
-                    index.startupFailures.putIfAbsent(kind, e);
-                }
+            try {
+                index.listAll(settings);
+            } catch (InterruptedException closing) {
+                return;
             }
             index.started = true;
             if (!index.closed) index.reportStartupFailures();
             index.listed.countDown();
         });
         return index;
+    }
+
+    private void listAll(Supplier<Config> settings) throws InterruptedException {
+        try {
+            var config = settings.get();
+            apiUrl = config.getMasterUrl();
+            // fabric8's HTTP client alone (TLS, credentials) starts in a fraction of a KubernetesClient's time
+            http = HttpClientUtils.createHttpClient(config);
+        } catch (RuntimeException e) {
+            warnOnce("cannot use the kubeconfig's settings (" + KubernetesClients.rootMessage(e)
+                    + "): service names and pods of other nodes are off (check the files the kubeconfig names)");
+            return;
+        }
+        if (closed) {
+            http.close();
+            return;
+        }
+        for (var kind : Kind.values()) {
+            try {
+                listAll(kind);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                startupFailures.putIfAbsent(kind, e);
+            }
+        }
     }
 
     private void listAll(Kind kind) throws Exception {

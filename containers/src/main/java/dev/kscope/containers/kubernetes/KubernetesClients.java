@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A client for the API server that enriches what kscope sees, when there is one: {@code --kubeconfig}, else
@@ -29,11 +30,25 @@ public final class KubernetesClients {
      */
     public static Optional<KubernetesClient> open(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
                                                   Consumer<String> warnings) {
-        return config(mode, kubeconfig, context, whatIsOff, warnings).map(config -> new KubernetesClientBuilder().withConfig(config).build());
+        return config(mode, kubeconfig, context, whatIsOff, warnings).flatMap(settings -> {
+            try {
+                return Optional.of(new KubernetesClientBuilder().withConfig(settings.get()).build());
+            } catch (RuntimeException e) {
+                warnings.accept("cannot use kubeconfig " + (kubeconfig != null ? kubeconfig : defaultKubeconfig()) + ": " + rootMessage(e)
+                        + " (" + whatIsOff + ")");
+                return Optional.empty();
+            }
+        });
     }
 
-    /** What {@link #open} would connect with, without building a client (for plain requests through fabric8's HTTP client). */
-    public static Optional<Config> config(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff, Consumer<String> warnings) {
+    /**
+     * What {@link #open} would connect with, without a client (for plain requests through fabric8's HTTP client). The
+     * kubeconfig is read and its context checked now (a bad --context is an error right away); fabric8's configuration
+     * is built by the supplier, which a caller can run on a background thread (it costs a cold JVM a few hundred ms).
+     * The supplier throws (unchecked) what fabric8 makes of unusable settings, e.g. a missing certificate file.
+     */
+    public static Optional<Supplier<Config>> config(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
+                                                    Consumer<String> warnings) {
         if (mode == KubernetesMode.OFF) return Optional.empty();
         var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
         var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
@@ -49,13 +64,14 @@ public final class KubernetesClients {
             }
             return Optional.empty();
         }
-        Config config;
+        Supplier<Config> settings;
         try {
             var fromFile = file != null && Files.isReadable(file);
-            config = fromFile ? StaticKubeconfig.read(file, context) : null;
-            if (config == null) {
-                config = fromFile ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
+            settings = fromFile ? StaticKubeconfig.read(file, context) : null;
+            if (settings == null) {
+                var config = fromFile ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
                 checkContext(config, context, file);
+                settings = () -> config;
             }
         } catch (KscopeException e) {
             throw e;
@@ -63,10 +79,14 @@ public final class KubernetesClients {
             warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (" + whatIsOff + ")");
             return Optional.empty();
         }
-        config.setConnectionTimeout(2000);
-        config.setRequestTimeout(3000);
-        config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
-        return Optional.of(config);
+        var read = settings;
+        return Optional.of(() -> {
+            var config = read.get();
+            config.setConnectionTimeout(2000);
+            config.setRequestTimeout(3000);
+            config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
+            return config;
+        });
     }
 
     private static void checkContext(Config config, String context, Path file) {

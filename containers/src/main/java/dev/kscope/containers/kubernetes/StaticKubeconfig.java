@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static dev.kscope.containers.kubernetes.JsonTree.at;
 import static dev.kscope.containers.kubernetes.JsonTree.array;
@@ -28,11 +30,12 @@ final class StaticKubeconfig {
     }
 
     /**
-     * The configuration of {@code context} (null: the current one) in {@code file}, or null when fabric8 must read it.
+     * The configuration of {@code context} (null: the current one) in {@code file}, built when the supplier is asked
+     * (fabric8's Config and its builder cost a cold JVM ~0.2 s), or null when fabric8 must read the file.
      *
      * @throws dev.kscope.core.KscopeException when the context is not in the file (bad input)
      */
-    static Config read(Path file, String context) throws IOException {
+    static Supplier<Config> read(Path file, String context) throws IOException {
         Object root;
         try (var parser = new YAMLFactory().createParser(file.toFile())) {
             root = JsonTree.read(parser);
@@ -52,7 +55,11 @@ final class StaticKubeconfig {
         for (var delegated : List.of("exec", "auth-provider", "as", "as-groups", "as-uid", "as-user-extra")) {
             if (at(user, delegated) != null) return null;
         }
-        var dir = file.toAbsolutePath().getParent();
+        return () -> config(file.toAbsolutePath().getParent(), cluster, ctx, user);
+    }
+
+    /** fabric8's configuration from a kubeconfig's cluster, context and user entries (paths relative to {@code dir}). */
+    private static Config config(Path dir, Object cluster, Object ctx, Object user) {
         var b = new ConfigBuilder(Config.empty()).withMasterUrl(text(at(cluster, "server")));
         var insecure = at(cluster, "insecure-skip-tls-verify");
         if (Boolean.TRUE.equals(insecure) || "true".equals(insecure)) b.withTrustCerts(true).withDisableHostnameVerification(true);
@@ -69,10 +76,18 @@ final class StaticKubeconfig {
         if (keyData != null || keyFile != null) b.withClientKeyAlgo(Config.getKeyAlgorithm(keyData != null ? null : keyFile, keyData));
         // fabric8 keeps a kubeconfig's token apart from one set by code; 8.0 ignores tokenFile, kubectl sends its content
         if (text(at(user, "token")) != null) b.withAutoOAuthToken(text(at(user, "token")));
-        else if (text(at(user, "tokenFile")) != null) b.withAutoOAuthToken(Files.readString(Path.of(path(dir, at(user, "tokenFile")))).trim());
+        else if (text(at(user, "tokenFile")) != null) b.withAutoOAuthToken(readToken(Path.of(path(dir, at(user, "tokenFile")))));
         if (at(user, "username") != null) b.withUsername(String.valueOf(at(user, "username")));
         if (at(user, "password") != null) b.withPassword(String.valueOf(at(user, "password")));
         return b.build();
+    }
+
+    private static String readToken(Path file) {
+        try {
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tokenFile " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The entry called {@code name} in the list {@code list} ("contexts", "clusters", "users"), or null. */

@@ -88,15 +88,15 @@ class StaticKubeconfigTest {
                   context: {cluster: insecure, user: token, namespace: kube-system}
                 """.formatted(base64("ca"), base64("cert"), ecKey));
         for (var context : new String[]{null, "data", "files", "basic", "token"}) {
-            var ours = StaticKubeconfig.read(file, context);
+            var ours = StaticKubeconfig.read(file, context).get();
             assertThat(ours).as(context).isNotNull();
             var theirs = Config.fromKubeconfig(context, file.toFile());
             if ("files".equals(context)) theirs.setAutoOAuthToken("file-token"); // fabric8 8.0 ignores tokenFile; kubectl sends its content, as we do
             assertThat(fields(ours)).as(context).isEqualTo(fields(theirs));
         }
-        assertThat(StaticKubeconfig.read(file, "data").getClientKeyAlgo()).isEqualTo("EC");
-        assertThat(StaticKubeconfig.read(file, "files").getAutoOAuthToken()).isEqualTo("file-token");
-        assertThat(StaticKubeconfig.read(file, "files").getCaCertFile()).isEqualTo(dir.resolve("ca.crt").toString());
+        assertThat(StaticKubeconfig.read(file, "data").get().getClientKeyAlgo()).isEqualTo("EC");
+        assertThat(StaticKubeconfig.read(file, "files").get().getAutoOAuthToken()).isEqualTo("file-token");
+        assertThat(StaticKubeconfig.read(file, "files").get().getCaCertFile()).isEqualTo(dir.resolve("ca.crt").toString());
     }
 
     @Test
@@ -170,5 +170,25 @@ class StaticKubeconfigTest {
         } finally {
             server.destroy();
         }
+    }
+
+    /** Settings fabric8 cannot use (a certificate file that is not there) cost the names, with one warning, not the run. */
+    @Test
+    void unusableSettingsAreOneWarningWhenListing() throws Exception {
+        var file = kubeconfig("""
+                apiVersion: v1
+                kind: Config
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://127.0.0.1:23304"}}]
+                users: [{name: u, user: {client-certificate: missing.crt, client-key: missing.key}}]
+                contexts: [{name: a, context: {cluster: c, user: u}}]
+                """);
+        var warnings = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var settings = KubernetesClients.config(KubernetesMode.AUTO, file, null, "off", warnings::add).orElseThrow();
+        try (var index = ClusterAddresses.list(settings, java.time.Duration.ofSeconds(5), warnings::add)) {
+            assertThat(index.lookup("10.96.0.1")).isEmpty();
+        }
+        assertThat(warnings).singleElement().asString().startsWith("cannot use the kubeconfig's settings (")
+                .contains("missing.crt").endsWith("service names and pods of other nodes are off (check the files the kubeconfig names)");
     }
 }
