@@ -199,8 +199,8 @@ public final class TrafficCommand implements Runnable {
             return KubernetesClients.open(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
                     .map(client -> ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn)).orElse(null);
         }
-        return KubernetesClients.config(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
-                .map(settings -> ClusterAddresses.list(settings, Duration.ofSeconds(30), warn)).orElse(null);
+        return KubernetesClients.access(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
+                .map(access -> ClusterAddresses.list(access, Duration.ofSeconds(30), warn)).orElse(null);
     }
 
     /**

@@ -5,16 +5,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.utils.HttpClientUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +39,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import static dev.kscope.containers.kubernetes.JsonTree.at;
 import static dev.kscope.containers.kubernetes.JsonTree.array;
@@ -130,7 +126,7 @@ public final class ClusterAddresses implements AutoCloseable {
 
     /** Live: the client the informers watch with. Null when listing once, which needs only an HTTP client. */
     private final KubernetesClient client;
-    private volatile HttpClient http;
+    private volatile ApiGets http;
     private volatile String apiUrl;
     private final boolean ownsClient;
     private final Consumer<String> warnings;
@@ -194,16 +190,15 @@ public final class ClusterAddresses implements AutoCloseable {
      * The cluster as it is now, for a capture file (which does not change, so nothing is watched): services,
      * endpointslices and pods are listed once, on a background thread, while the caller goes on (e.g. dissecting);
      * the first {@link #lookup} waits for the lists, at most {@code wait} from now. Names are the cluster's at the
-     * time of the run, not at the time of the capture. {@code settings}: as {@link KubernetesClients#config} gives
-     * them; they are built on the background thread too.
+     * time of the run, not at the time of the capture. The connection is made on the background thread too.
      */
-    public static ClusterAddresses list(Supplier<Config> settings, Duration wait, Consumer<String> warnings) {
+    public static ClusterAddresses list(ClusterAccess access, Duration wait, Consumer<String> warnings) {
         var index = new ClusterAddresses(null, null, true, false, warnings);
         index.listWait = wait;
         index.listDeadline = System.nanoTime() + wait.toNanos();
         index.lister = Thread.ofPlatform().daemon().name("kscope-cluster-list").start(() -> {
             try {
-                index.listAll(settings);
+                index.listAll(access);
             } catch (InterruptedException closing) {
                 return;
             }
@@ -214,13 +209,11 @@ public final class ClusterAddresses implements AutoCloseable {
         return index;
     }
 
-    private void listAll(Supplier<Config> settings) throws InterruptedException {
+    private void listAll(ClusterAccess access) throws InterruptedException {
         try {
-            var config = settings.get();
-            apiUrl = config.getMasterUrl();
-            // fabric8's HTTP client alone (TLS, credentials) starts in a fraction of a KubernetesClient's time
-            http = HttpClientUtils.createHttpClient(config);
-        } catch (RuntimeException e) {
+            http = access.gets();
+            apiUrl = http.url();
+        } catch (Exception e) {
             warnOnce("cannot use the kubeconfig's settings (" + KubernetesClients.rootMessage(e)
                     + "): service names and pods of other nodes are off (check the files the kubeconfig names)");
             return;
@@ -243,10 +236,9 @@ public final class ClusterAddresses implements AutoCloseable {
     private void listAll(Kind kind) throws Exception {
         String next = null;
         do {
-            var url = apiUrl + kind.path() + "?limit=" + PAGE
+            var url = kind.path() + "?limit=" + PAGE
                     + (next == null ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
-            var response = http.sendAsync(http.newHttpRequestBuilder().uri(url).timeout(PAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build(),
-                    InputStream.class).get(PAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            var response = http.get(url, PAGE_TIMEOUT);
             try (var body = response.body(); var parser = JSON.createParser(body)) {
                 if (response.code() != 200) throw failure(response.code(), parser);
                 var page = JsonTree.read(parser);

@@ -30,9 +30,9 @@ public final class KubernetesClients {
      */
     public static Optional<KubernetesClient> open(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
                                                   Consumer<String> warnings) {
-        return config(mode, kubeconfig, context, whatIsOff, warnings).flatMap(settings -> {
+        return access(mode, kubeconfig, context, whatIsOff, warnings).flatMap(access -> {
             try {
-                return Optional.of(new KubernetesClientBuilder().withConfig(settings.get()).build());
+                return Optional.of(new KubernetesClientBuilder().withConfig(access.config()).build());
             } catch (RuntimeException e) {
                 warnings.accept("cannot use kubeconfig " + (kubeconfig != null ? kubeconfig : defaultKubeconfig()) + ": " + rootMessage(e)
                         + " (" + whatIsOff + ")");
@@ -42,13 +42,12 @@ public final class KubernetesClients {
     }
 
     /**
-     * What {@link #open} would connect with, without a client (for plain requests through fabric8's HTTP client). The
-     * kubeconfig is read and its context checked now (a bad --context is an error right away); fabric8's configuration
-     * is built by the supplier, which a caller can run on a background thread (it costs a cold JVM a few hundred ms).
-     * The supplier throws (unchecked) what fabric8 makes of unusable settings, e.g. a missing certificate file.
+     * What {@link #open} would connect with, without a client. The kubeconfig is read and its context checked now (a
+     * bad --context is an error right away); fabric8's configuration or an HTTP connection are made by whoever uses
+     * it, e.g. on a background thread (fabric8's configuration alone costs a cold JVM a few hundred ms).
      */
-    public static Optional<Supplier<Config>> config(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
-                                                    Consumer<String> warnings) {
+    public static Optional<ClusterAccess> access(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
+                                                 Consumer<String> warnings) {
         if (mode == KubernetesMode.OFF) return Optional.empty();
         var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
         var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
@@ -64,14 +63,17 @@ public final class KubernetesClients {
             }
             return Optional.empty();
         }
-        Supplier<Config> settings;
+        StaticKubeconfig.Settings settings;
+        Supplier<Config> read;
         try {
             var fromFile = file != null && Files.isReadable(file);
             settings = fromFile ? StaticKubeconfig.read(file, context) : null;
-            if (settings == null) {
+            if (settings != null) {
+                read = settings::config;
+            } else {
                 var config = fromFile ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
                 checkContext(config, context, file);
-                settings = () -> config;
+                read = () -> config;
             }
         } catch (KscopeException e) {
             throw e;
@@ -79,14 +81,13 @@ public final class KubernetesClients {
             warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (" + whatIsOff + ")");
             return Optional.empty();
         }
-        var read = settings;
-        return Optional.of(() -> {
+        return Optional.of(new ClusterAccess(() -> {
             var config = read.get();
             config.setConnectionTimeout(2000);
             config.setRequestTimeout(3000);
             config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
             return config;
-        });
+        }, settings));
     }
 
     private static void checkContext(Config config, String context, Path file) {

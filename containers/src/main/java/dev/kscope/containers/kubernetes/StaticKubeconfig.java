@@ -5,12 +5,10 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import static dev.kscope.containers.kubernetes.JsonTree.at;
 import static dev.kscope.containers.kubernetes.JsonTree.array;
@@ -29,13 +27,44 @@ final class StaticKubeconfig {
     private StaticKubeconfig() {
     }
 
+    /** A context's cluster and credentials, as written in the kubeconfig (file paths made absolute). */
+    record Settings(String server, boolean insecure, String tlsServerName, String caData, String caFile, String namespace,
+                    String certData, String certFile, String keyData, String keyFile, String token, String username, String password) {
+        boolean hasClientCertificate() {
+            return (certData != null || certFile != null) && (keyData != null || keyFile != null);
+        }
+
+        String keyAlgorithm() {
+            return keyData == null && keyFile == null ? null : Config.getKeyAlgorithm(keyData != null ? null : keyFile, keyData);
+        }
+
+        /** fabric8's configuration for these settings (it costs a cold JVM ~0.2 s: build it where that does not wait). */
+        Config config() {
+            var b = new ConfigBuilder(Config.empty()).withMasterUrl(server);
+            if (insecure) b.withTrustCerts(true).withDisableHostnameVerification(true);
+            if (tlsServerName != null) b.withTlsServerName(tlsServerName);
+            if (caData != null) b.withCaCertData(caData);
+            else if (caFile != null) b.withCaCertFile(caFile);
+            if (namespace != null) b.withNamespace(namespace);
+            if (certData != null) b.withClientCertData(certData);
+            else if (certFile != null) b.withClientCertFile(certFile);
+            if (keyData != null) b.withClientKeyData(keyData);
+            else if (keyFile != null) b.withClientKeyFile(keyFile);
+            if (keyData != null || keyFile != null) b.withClientKeyAlgo(keyAlgorithm());
+            // fabric8 keeps a kubeconfig's token apart from one set by code
+            if (token != null) b.withAutoOAuthToken(token);
+            if (username != null) b.withUsername(username);
+            if (password != null) b.withPassword(password);
+            return b.build();
+        }
+    }
+
     /**
-     * The configuration of {@code context} (null: the current one) in {@code file}, built when the supplier is asked
-     * (fabric8's Config and its builder cost a cold JVM ~0.2 s), or null when fabric8 must read the file.
+     * The settings of {@code context} (null: the current one) in {@code file}, or null when fabric8 must read it.
      *
      * @throws dev.kscope.core.KscopeException when the context is not in the file (bad input)
      */
-    static Supplier<Config> read(Path file, String context) throws IOException {
+    static Settings read(Path file, String context) throws IOException {
         Object root;
         try (var parser = new YAMLFactory().createParser(file.toFile())) {
             root = JsonTree.read(parser);
@@ -55,39 +84,17 @@ final class StaticKubeconfig {
         for (var delegated : List.of("exec", "auth-provider", "as", "as-groups", "as-uid", "as-user-extra")) {
             if (at(user, delegated) != null) return null;
         }
-        return () -> config(file.toAbsolutePath().getParent(), cluster, ctx, user);
-    }
-
-    /** fabric8's configuration from a kubeconfig's cluster, context and user entries (paths relative to {@code dir}). */
-    private static Config config(Path dir, Object cluster, Object ctx, Object user) {
-        var b = new ConfigBuilder(Config.empty()).withMasterUrl(text(at(cluster, "server")));
+        var dir = file.toAbsolutePath().getParent();
         var insecure = at(cluster, "insecure-skip-tls-verify");
-        if (Boolean.TRUE.equals(insecure) || "true".equals(insecure)) b.withTrustCerts(true).withDisableHostnameVerification(true);
-        if (text(at(cluster, "tls-server-name")) != null) b.withTlsServerName(text(at(cluster, "tls-server-name")));
-        if (text(at(cluster, "certificate-authority-data")) != null) b.withCaCertData(text(at(cluster, "certificate-authority-data")));
-        else if (text(at(cluster, "certificate-authority")) != null) b.withCaCertFile(path(dir, at(cluster, "certificate-authority")));
-        if (text(at(ctx, "namespace")) != null) b.withNamespace(text(at(ctx, "namespace")));
-        if (text(at(user, "client-certificate-data")) != null) b.withClientCertData(text(at(user, "client-certificate-data")));
-        else if (text(at(user, "client-certificate")) != null) b.withClientCertFile(path(dir, at(user, "client-certificate")));
-        var keyData = text(at(user, "client-key-data"));
-        var keyFile = text(at(user, "client-key")) == null ? null : path(dir, at(user, "client-key"));
-        if (keyData != null) b.withClientKeyData(keyData);
-        else if (keyFile != null) b.withClientKeyFile(keyFile);
-        if (keyData != null || keyFile != null) b.withClientKeyAlgo(Config.getKeyAlgorithm(keyData != null ? null : keyFile, keyData));
-        // fabric8 keeps a kubeconfig's token apart from one set by code; 8.0 ignores tokenFile, kubectl sends its content
-        if (text(at(user, "token")) != null) b.withAutoOAuthToken(text(at(user, "token")));
-        else if (text(at(user, "tokenFile")) != null) b.withAutoOAuthToken(readToken(Path.of(path(dir, at(user, "tokenFile")))));
-        if (at(user, "username") != null) b.withUsername(String.valueOf(at(user, "username")));
-        if (at(user, "password") != null) b.withPassword(String.valueOf(at(user, "password")));
-        return b.build();
-    }
-
-    private static String readToken(Path file) {
-        try {
-            return Files.readString(file).trim();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read tokenFile " + file + ": " + e.getMessage(), e);
-        }
+        // fabric8 8.0 ignores tokenFile; kubectl sends its content
+        var token = text(at(user, "token")) != null ? text(at(user, "token"))
+                : text(at(user, "tokenFile")) != null ? Files.readString(Path.of(path(dir, at(user, "tokenFile")))).trim() : null;
+        return new Settings(text(at(cluster, "server")), Boolean.TRUE.equals(insecure) || "true".equals(insecure), text(at(cluster, "tls-server-name")),
+                text(at(cluster, "certificate-authority-data")), path(dir, at(cluster, "certificate-authority")), text(at(ctx, "namespace")),
+                text(at(user, "client-certificate-data")), path(dir, at(user, "client-certificate")),
+                text(at(user, "client-key-data")), path(dir, at(user, "client-key")), token,
+                at(user, "username") == null ? null : String.valueOf(at(user, "username")),
+                at(user, "password") == null ? null : String.valueOf(at(user, "password")));
     }
 
     /** The entry called {@code name} in the list {@code list} ("contexts", "clusters", "users"), or null. */
@@ -98,6 +105,6 @@ final class StaticKubeconfig {
 
     /** Relative paths in a kubeconfig are relative to its directory, as kubectl reads them. */
     private static String path(Path dir, Object value) {
-        return dir.resolve(String.valueOf(value)).toString();
+        return value == null ? null : dir.resolve(String.valueOf(value)).toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.kscope.containers.kubernetes;
 
+import dev.kscope.containers.ContainerCollectionOptions.KubernetesMode;
 import dev.kscope.containers.kubernetes.ClusterAddresses.Named;
 import dev.kscope.containers.kubernetes.ClusterAddresses.ServicePorts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -75,6 +76,30 @@ class ClusterAddressesTest {
                 .build();
     }
 
+    /** Access as `kscope traffic -r` gets it: through a kubeconfig naming the client's server (a token; TLS unverified). */
+    static ClusterAccess access(KubernetesClient client) {
+        try {
+            var file = java.nio.file.Files.createTempFile("kubeoff-", ".kubeconfig");
+            try {
+                java.nio.file.Files.writeString(file, """
+                        apiVersion: v1
+                        kind: Config
+                        current-context: test
+                        clusters: [{name: test, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+                        users: [{name: test, user: {token: secret}}]
+                        contexts: [{name: test, context: {cluster: test, user: test}}]
+                        """.formatted(client.getMasterUrl()));
+                return KubernetesClients.access(KubernetesMode.ON, file, null, "off", w -> {
+                    throw new AssertionError(w);
+                }).orElseThrow();
+            } finally {
+                java.nio.file.Files.delete(file);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static void create(HasMetadata... objects) {
         for (var o : objects) client.resource(o).create();
     }
@@ -105,7 +130,7 @@ class ClusterAddressesTest {
         var warnings = new CopyOnWriteArrayList<String>();
         // watched (live) and listed once (a file): the same names
         try (var watched = ClusterAddresses.start(client, false, Duration.ofSeconds(5), warnings::add);
-             var listed = ClusterAddresses.list(client::getConfiguration, Duration.ofSeconds(5), warnings::add)) {
+             var listed = ClusterAddresses.list(access(client), Duration.ofSeconds(5), warnings::add)) {
             for (var index : List.of(watched, listed)) {
                 assertThat(index.lookup("10.96.0.20")).contains(new Named("shop", null, List.of(new ServicePorts("orders", Map.of(80, "http", 9090, "grpc")))));
                 assertThat(index.lookup("10.244.1.7")).contains(new Named("shop", "orders-7d9-abc",
@@ -156,7 +181,7 @@ class ClusterAddressesTest {
             c.resource(pod("shop", "cart-1", "node-b", false, "10.244.9.1")).create();
             var warnings = new CopyOnWriteArrayList<String>();
             long start = System.nanoTime();
-            try (var index = ClusterAddresses.list(c::getConfiguration, Duration.ofSeconds(10), warnings::add)) {
+            try (var index = ClusterAddresses.list(access(c), Duration.ofSeconds(10), warnings::add)) {
                 assertThat((System.nanoTime() - start) / 1_000_000).as("ms until the caller goes on").isLessThan(300);
                 assertThat(index.lookup("10.96.9.9")).as("the first lookup waits for the lists").isPresent();
                 assertThat((System.nanoTime() - start) / 1_000_000).as("ms: three lists of 400 ms each").isGreaterThanOrEqualTo(1200);
@@ -182,7 +207,7 @@ class ClusterAddressesTest {
         try (var c = server.createClient()) {
             c.resource(service("shop", "cart", "10.96.9.9", "http", 80, 8080)).create();
             var warnings = new CopyOnWriteArrayList<String>();
-            try (var index = ClusterAddresses.list(c::getConfiguration, Duration.ofSeconds(1), warnings::add)) {
+            try (var index = ClusterAddresses.list(access(c), Duration.ofSeconds(1), warnings::add)) {
                 assertThat(index.lookup("10.96.9.9")).isEmpty();
                 assertThat(warnings).singleElement().asString().contains("did not list services, endpointslices and pods within 1 s");
                 await(() -> index.lookup("10.96.9.9"));
@@ -261,7 +286,7 @@ class ClusterAddressesTest {
                         .contains("grant list and watch on services, endpointslices.discovery.k8s.io and pods");
             }
             var listWarnings = new CopyOnWriteArrayList<String>();
-            try (var index = ClusterAddresses.list(forbidden::getConfiguration, Duration.ofSeconds(5), listWarnings::add)) {
+            try (var index = ClusterAddresses.list(access(forbidden), Duration.ofSeconds(5), listWarnings::add)) {
                 assertThat(index.lookup("10.244.3.3")).contains(new Named("shop", "web-1", List.of()));
                 assertThat(listWarnings).singleElement().asString()
                         .contains(": cannot list services, endpointslices (Forbidden 403: services is forbidden: User \"dev\" cannot list")
@@ -304,7 +329,7 @@ class ClusterAddressesTest {
                 var warnings = new CopyOnWriteArrayList<String>();
                 long start = System.nanoTime();
                 try (var index = watch ? ClusterAddresses.start(down, false, Duration.ofSeconds(5), warnings::add)
-                        : ClusterAddresses.list(down::getConfiguration, Duration.ofSeconds(5), warnings::add)) {
+                        : ClusterAddresses.list(access(down), Duration.ofSeconds(5), warnings::add)) {
                     assertThat(index.lookup("10.96.0.20")).isEmpty();
                     assertThat((System.nanoTime() - start) / 1_000_000).as("ms to give up on a refused connection").isLessThan(3000);
                     assertThat(warnings).singleElement().asString()
@@ -322,7 +347,7 @@ class ClusterAddressesTest {
                 .withRequestRetryBackoffLimit(0).withConnectionTimeout(2000).withRequestTimeout(3000).build();
         var warnings = new CopyOnWriteArrayList<String>();
         try (var down = new KubernetesClientBuilder().withConfig(config).build();
-             var index = ClusterAddresses.list(down::getConfiguration, Duration.ofSeconds(5), warnings::add)) {
+             var index = ClusterAddresses.list(access(down), Duration.ofSeconds(5), warnings::add)) {
             assertThat(index).isNotNull(); // no lookup: closing waits for the lists' outcome
         }
         assertThat(warnings).singleElement().asString().contains("cannot list services, endpointslices, pods (");

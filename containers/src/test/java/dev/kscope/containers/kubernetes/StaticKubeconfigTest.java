@@ -88,15 +88,15 @@ class StaticKubeconfigTest {
                   context: {cluster: insecure, user: token, namespace: kube-system}
                 """.formatted(base64("ca"), base64("cert"), ecKey));
         for (var context : new String[]{null, "data", "files", "basic", "token"}) {
-            var ours = StaticKubeconfig.read(file, context).get();
+            var ours = StaticKubeconfig.read(file, context).config();
             assertThat(ours).as(context).isNotNull();
             var theirs = Config.fromKubeconfig(context, file.toFile());
             if ("files".equals(context)) theirs.setAutoOAuthToken("file-token"); // fabric8 8.0 ignores tokenFile; kubectl sends its content, as we do
             assertThat(fields(ours)).as(context).isEqualTo(fields(theirs));
         }
-        assertThat(StaticKubeconfig.read(file, "data").get().getClientKeyAlgo()).isEqualTo("EC");
-        assertThat(StaticKubeconfig.read(file, "files").get().getAutoOAuthToken()).isEqualTo("file-token");
-        assertThat(StaticKubeconfig.read(file, "files").get().getCaCertFile()).isEqualTo(dir.resolve("ca.crt").toString());
+        assertThat(StaticKubeconfig.read(file, "data").config().getClientKeyAlgo()).isEqualTo("EC");
+        assertThat(StaticKubeconfig.read(file, "files").config().getAutoOAuthToken()).isEqualTo("file-token");
+        assertThat(StaticKubeconfig.read(file, "files").config().getCaCertFile()).isEqualTo(dir.resolve("ca.crt").toString());
     }
 
     @Test
@@ -144,14 +144,15 @@ class StaticKubeconfigTest {
                 .hasMessage("context \"nope\" not found in kubeconfig " + file + " (use one of: a, b)");
     }
 
-    /** The whole way: a client from the static reader lists pods over TLS with the token, through KubernetesClients. */
+    /** The whole way, over TLS with the token: a one-time listing (HttpURLConnection) and a fabric8 client from the same kubeconfig. */
     @Test
     void aClientFromItTalksToTheApiServer() throws Exception {
         var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), true);
         server.init();
         try (var admin = server.createClient()) {
-            admin.resource(new PodBuilder().withNewMetadata().withName("web-1").withNamespace("shop").endMetadata().build()).create();
+            admin.resource(new PodBuilder().withNewMetadata().withName("web-1").withNamespace("shop").endMetadata()
+                    .withNewStatus().withPhase("Running").withPodIP("10.244.5.5").endStatus().build()).create();
             var file = kubeconfig("""
                     apiVersion: v1
                     kind: Config
@@ -160,7 +161,13 @@ class StaticKubeconfigTest {
                     users: [{name: dev, user: {token: secret}}]
                     contexts: [{name: mock, context: {cluster: mock, user: dev, namespace: shop}}]
                     """.formatted(server.getPort()));
-            var warnings = new ArrayList<String>();
+            var warnings = new java.util.concurrent.CopyOnWriteArrayList<String>();
+            var access = KubernetesClients.access(KubernetesMode.ON, file, null, "off", warnings::add).orElseThrow();
+            try (var index = ClusterAddresses.list(access, java.time.Duration.ofSeconds(5), warnings::add)) {
+                assertThat(index.lookup("10.244.5.5")).get().extracting(ClusterAddresses.Named::pod).isEqualTo("web-1");
+            }
+            assertThat(server.getLastRequest().getPath()).isEqualTo("/api/v1/pods?limit=500");
+            assertThat(server.getLastRequest().getHeader("Authorization")).isEqualTo("Bearer secret");
             try (var client = KubernetesClients.open(KubernetesMode.ON, file, null, "off", warnings::add).orElseThrow()) {
                 assertThat(client.getMasterUrl().toString()).isEqualTo("https://localhost:" + server.getPort() + "/");
                 assertThat(client.pods().list().getItems()).extracting(p -> p.getMetadata().getName()).containsExactly("web-1");
@@ -184,11 +191,11 @@ class StaticKubeconfigTest {
                 contexts: [{name: a, context: {cluster: c, user: u}}]
                 """);
         var warnings = new java.util.concurrent.CopyOnWriteArrayList<String>();
-        var settings = KubernetesClients.config(KubernetesMode.AUTO, file, null, "off", warnings::add).orElseThrow();
-        try (var index = ClusterAddresses.list(settings, java.time.Duration.ofSeconds(5), warnings::add)) {
+        var access = KubernetesClients.access(KubernetesMode.AUTO, file, null, "off", warnings::add).orElseThrow();
+        try (var index = ClusterAddresses.list(access, java.time.Duration.ofSeconds(5), warnings::add)) {
             assertThat(index.lookup("10.96.0.1")).isEmpty();
         }
         assertThat(warnings).singleElement().asString().startsWith("cannot use the kubeconfig's settings (")
-                .contains("missing.crt").endsWith("service names and pods of other nodes are off (check the files the kubeconfig names)");
+                .contains(dir.resolve("missing.").toString()).endsWith("service names and pods of other nodes are off (check the files the kubeconfig names)");
     }
 }
