@@ -1,5 +1,7 @@
 package dev.kscope.cli;
 
+import dev.kscope.containers.kubernetes.ClusterAddresses;
+import dev.kscope.containers.kubernetes.KubernetesClients;
 import dev.kscope.core.KscopeException;
 import dev.kscope.traffic.TrafficAnalyzer;
 import dev.kscope.traffic.filter.MessageFilter;
@@ -186,15 +188,19 @@ public final class TrafficCommand implements Runnable {
 
     /**
      * The cluster's names for addresses, when its API is configured (one warning when it does not answer; none without a kubeconfig).
-     * A file waits longer for a big cluster's lists than a live capture, which should start capturing soon.
+     * Live, informers watch the cluster, and capturing starts once they have listed it (at most 5 s). A file is named as the
+     * cluster is now, listed once in the background while the capture is dissected; the first name waits for it (at most 30 s).
      */
-    private dev.kscope.containers.kubernetes.ClusterAddresses clusterNames(boolean live) {
+    private ClusterAddresses clusterNames(boolean live) {
         var flags = podFlags.runtime;
         Consumer<String> warn = w -> System.err.println("kscope: warning: " + w);
-        return dev.kscope.containers.kubernetes.KubernetesClients
-                .open(flags.kubernetesMode(), flags.kubeconfig, context, "service names and pods of other nodes are off", warn)
-                .map(client -> dev.kscope.containers.kubernetes.ClusterAddresses.start(client, true, Duration.ofSeconds(live ? 5 : 30), warn))
-                .orElse(null);
+        var whatIsOff = "service names and pods of other nodes are off";
+        if (live) {
+            return KubernetesClients.open(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
+                    .map(client -> ClusterAddresses.start(client, true, Duration.ofSeconds(5), warn)).orElse(null);
+        }
+        return KubernetesClients.access(flags.kubernetesMode(), flags.kubeconfig, context, whatIsOff, warn)
+                .map(access -> ClusterAddresses.list(access, Duration.ofSeconds(30), warn)).orElse(null);
     }
 
     /**

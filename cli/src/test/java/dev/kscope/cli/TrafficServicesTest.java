@@ -69,7 +69,7 @@ class TrafficServicesTest {
         server.init();
         client = server.createClient();
         kubeconfig = dir.resolve("kubeconfig");
-        // "down": port 23003 of this area's range, where nothing listens
+        // "down": port 23303 of this area's range (kubeoff), where nothing listens
         Files.writeString(kubeconfig, """
                 apiVersion: v1
                 kind: Config
@@ -78,7 +78,7 @@ class TrafficServicesTest {
                 - name: mock
                   cluster: {server: "http://localhost:%d"}
                 - name: down
-                  cluster: {server: "https://127.0.0.1:23003"}
+                  cluster: {server: "https://127.0.0.1:23303"}
                 users:
                 - name: dev
                   user: {token: secret}
@@ -244,7 +244,7 @@ class TrafficServicesTest {
         assertThat(r.code()).isZero();
         assertThat(json(r.out())).hasSize(4);
         assertThat(r.err().lines().filter(l -> l.startsWith("kscope: warning:")).toList()).singleElement().asString()
-                .startsWith("kscope: warning: Kubernetes API at https://127.0.0.1:23003/: cannot list/watch services, endpointslices, pods (")
+                .startsWith("kscope: warning: Kubernetes API at https://127.0.0.1:23303/: cannot list services, endpointslices, pods (")
                 .contains("pods of this node are still named");
     }
 

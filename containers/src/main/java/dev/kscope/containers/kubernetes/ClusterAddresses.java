@@ -1,21 +1,28 @@
 package dev.kscope.containers.kubernetes;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,15 +33,23 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import static dev.kscope.containers.kubernetes.JsonTree.at;
+import static dev.kscope.containers.kubernetes.JsonTree.array;
+import static dev.kscope.containers.kubernetes.JsonTree.text;
+import static dev.kscope.containers.kubernetes.JsonTree.texts;
+
 /**
- * What the cluster calls an IP address, kept current by watching (informers, not polling) Services, EndpointSlices
- * and Pods in every namespace: a Service's ClusterIP names the service (and, per port, the service port's name); a
- * pod IP names its pod and the services whose endpoint slices list it. Needs list and watch on services,
+ * What the cluster calls an IP address, from Services, EndpointSlices and Pods in every namespace: a Service's
+ * ClusterIP names the service (and, per port, the service port's name); a pod IP names its pod and the services whose
+ * endpoint slices list it. Live ({@link #start}), informers keep it current (watches, not polling); for a capture file
+ * ({@link #list}) the objects are listed once, in the background. Needs list (and, live, watch) on services,
  * endpointslices (discovery.k8s.io) and pods; whatever is forbidden or unreachable is one warning, the rest still
  * names what it can, and the informers keep retrying with back-off, so names appear once the API answers.
  */
@@ -59,21 +74,76 @@ public final class ClusterAddresses implements AutoCloseable {
     private record PodEntry(String namespace, String name, List<String> ips) {
     }
 
+    /** A resource naming reads, and where the API serves it. */
+    private enum Kind {
+        SERVICES("services", "", "v1", "Service"),
+        ENDPOINTSLICES("endpointslices", "discovery.k8s.io", "v1", "EndpointSlice"),
+        PODS("pods", "", "v1", "Pod");
+
+        final String resource;
+        final ResourceDefinitionContext context;
+
+        Kind(String resource, String group, String version, String kind) {
+            this.resource = resource;
+            this.context = new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withPlural(resource)
+                    .withKind(kind).withNamespaced(true).build();
+        }
+
+        /** The path listing it in every namespace, relative to the API's root. */
+        String path() {
+            return (context.getGroup().isEmpty() ? "api/" : "apis/" + context.getGroup() + "/") + context.getVersion() + "/" + resource;
+        }
+    }
+
+    /**
+     * What naming reads of an object: its name, namespace and labels, and its JSON as maps and lists (spec, status,
+     * ports, endpoints). Read as plain JSON, not as fabric8's typed model: the model's classes cost more CPU to load
+     * than a cluster's objects cost to decode.
+     */
+    private record Item(String namespace, String name, Map<String, String> labels, Map<String, Object> body) {
+        static Item of(GenericKubernetesResource r) {
+            var meta = r.getMetadata();
+            return new Item(meta.getNamespace(), meta.getName(), meta.getLabels(), r.getAdditionalProperties());
+        }
+
+        @SuppressWarnings("unchecked")
+        static Item of(Map<String, Object> json) {
+            var labels = at(json, "metadata", "labels") instanceof Map<?, ?> m ? (Map<String, String>) m : null;
+            return new Item(text(at(json, "metadata", "namespace")), text(at(json, "metadata", "name")), labels, json);
+        }
+
+        String key() {
+            return namespace + "/" + name;
+        }
+    }
+
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     /** Lists come in pages of this many objects: a cluster's worth of pods is never one response in memory. */
     private static final long PAGE = 500;
+    private static final JsonFactory JSON = new JsonFactory();
+    /** Lookups stop waiting for the lists after their wait; the lists may still come in later and name later calls. */
+    private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(1);
 
+    /** Live: the client the informers watch with. Null when listing once, which needs only an HTTP client. */
     private final KubernetesClient client;
+    private volatile ApiGets http;
+    private volatile String apiUrl;
     private final boolean ownsClient;
     private final Consumer<String> warnings;
-    private final Map<String, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
-    private final java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().daemon().name("kscope-cluster-watchdog").unstarted(r));
+    /** Live: informers keep the index current. Otherwise the objects are listed once, in the background. */
+    private final boolean watching;
+    private final Map<Kind, SharedIndexInformer<GenericKubernetesResource>> informers = new EnumMap<>(Kind.class);
+    private ScheduledExecutorService watchdog;
     private int watchesDownFor;
     private final AtomicLong generation = new AtomicLong();
     private final AtomicBoolean warned = new AtomicBoolean();
-    private final Map<String, Throwable> startupFailures = new ConcurrentHashMap<>();
+    private final Map<Kind, Throwable> startupFailures = new ConcurrentHashMap<>();
     private volatile boolean started;
+    private final CountDownLatch listed = new CountDownLatch(1);
+    private volatile long listDeadline;
+    private Duration listWait;
+    private Thread lister;
+    private volatile boolean closed;
 
     // guarded by this
     private final Map<String, ServiceEntry> services = new HashMap<>();
@@ -83,28 +153,26 @@ public final class ClusterAddresses implements AutoCloseable {
     private final Map<String, PodEntry> pods = new HashMap<>();
     private final Map<String, String> podByIp = new HashMap<>();
 
-    private ClusterAddresses(KubernetesClient client, boolean ownsClient, Consumer<String> warnings) {
+    private ClusterAddresses(KubernetesClient client, String apiUrl, boolean ownsClient, boolean watching, Consumer<String> warnings) {
         this.client = client;
+        this.apiUrl = apiUrl;
         this.ownsClient = ownsClient;
+        this.watching = watching;
         this.warnings = warnings;
+        if (watching) listed.countDown(); // informers: start() waits for the lists itself
     }
 
     /**
      * Starts watching and waits (at most {@code startupWait}) until each resource is listed or has failed once, so that
-     * a capture file read right away is named. {@code ownsClient}: close the client with this index.
+     * what is captured from now on is named. {@code ownsClient}: close the client with this index.
      */
     public static ClusterAddresses start(KubernetesClient client, boolean ownsClient, Duration startupWait, Consumer<String> warnings) {
-        var index = new ClusterAddresses(client, ownsClient, warnings);
-        var settled = new CountDownLatch(3);
-        index.watch("services", client.services().inAnyNamespace().withLimit(PAGE).runnableInformer(0), settled,
-                index::putService, index::removeService, null);
-        index.watch("endpointslices", client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(PAGE).runnableInformer(0), settled,
-                index::putSlice, index::removeSlice, null);
-        index.watch("pods", client.pods().inAnyNamespace().withLimit(PAGE).runnableInformer(0), settled,
-                index::putPod, index::removePod, ClusterAddresses::slim);
+        var index = new ClusterAddresses(client, client.getMasterUrl().toString(), ownsClient, true, warnings);
+        var settled = new CountDownLatch(Kind.values().length);
+        for (var kind : Kind.values()) index.watch(kind, settled);
         try {
             if (!settled.await(startupWait.toMillis(), TimeUnit.MILLISECONDS) && index.startupFailures.isEmpty()) {
-                index.warnOnce("Kubernetes API at " + client.getMasterUrl() + " did not list services, endpointslices and pods within "
+                index.warnOnce("Kubernetes API at " + index.apiUrl + " did not list services, endpointslices and pods within "
                         + startupWait.toSeconds() + " s: calls are named as the answers come in");
             }
         } catch (InterruptedException e) {
@@ -113,80 +181,178 @@ public final class ClusterAddresses implements AutoCloseable {
         index.started = true;
         index.reportStartupFailures();
         // an API server that goes away later only shows as watches that stay closed (the informers reconnect quietly)
+        index.watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("kscope-cluster-watchdog").unstarted(r));
         index.watchdog.scheduleWithFixedDelay(index::checkWatches, 2, 2, TimeUnit.SECONDS);
         return index;
     }
 
-    private <T extends HasMetadata> void watch(String resource, SharedIndexInformer<T> informer, CountDownLatch settled,
-                                               Consumer<T> put, Consumer<T> remove, java.util.function.UnaryOperator<T> slim) {
+    /**
+     * The cluster as it is now, for a capture file (which does not change, so nothing is watched): services,
+     * endpointslices and pods are listed once, on a background thread, while the caller goes on (e.g. dissecting);
+     * the first {@link #lookup} waits for the lists, at most {@code wait} from now. Names are the cluster's at the
+     * time of the run, not at the time of the capture. The connection is made on the background thread too.
+     */
+    public static ClusterAddresses list(ClusterAccess access, Duration wait, Consumer<String> warnings) {
+        var index = new ClusterAddresses(null, null, true, false, warnings);
+        index.listWait = wait;
+        index.listDeadline = System.nanoTime() + wait.toNanos();
+        index.lister = Thread.ofPlatform().daemon().name("kscope-cluster-list").start(() -> {
+            try {
+                index.listAll(access);
+            } catch (InterruptedException closing) {
+                return;
+            }
+            index.started = true;
+            if (!index.closed) index.reportStartupFailures();
+            index.listed.countDown();
+        });
+        return index;
+    }
+
+    private void listAll(ClusterAccess access) throws InterruptedException {
+        try {
+            http = access.gets();
+            apiUrl = http.url();
+        } catch (Exception e) {
+            warnOnce("cannot use the kubeconfig's settings (" + KubernetesClients.rootMessage(e)
+                    + "): service names and pods of other nodes are off (check the files the kubeconfig names)");
+            return;
+        }
+        if (closed) {
+            http.close();
+            return;
+        }
+        for (var kind : Kind.values()) {
+            try {
+                listAll(kind);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                startupFailures.putIfAbsent(kind, e);
+            }
+        }
+    }
+
+    private void listAll(Kind kind) throws Exception {
+        String next = null;
+        do {
+            var url = kind.path() + "?limit=" + PAGE
+                    + (next == null ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+            var response = http.get(url, PAGE_TIMEOUT);
+            try (var body = response.body(); var parser = JSON.createParser(body)) {
+                if (response.code() != 200) throw failure(response.code(), parser);
+                var page = JsonTree.read(parser);
+                for (var item : array(at(page, "items"))) {
+                    if (item instanceof Map<?, ?> m) put(kind, Item.of(cast(m)));
+                }
+                next = text(at(page, "metadata", "continue"));
+            }
+        } while (next != null && !next.isEmpty());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> m) {
+        return (Map<String, Object>) m;
+    }
+
+    /** The API server's refusal as fabric8 reports it (status code, reason, message), for the warning. */
+    private static KubernetesClientException failure(int code, JsonParser body) {
+        Object status;
+        try {
+            status = JsonTree.read(body);
+        } catch (IOException notAStatus) {
+            status = null;
+        }
+        return new KubernetesClientException(new StatusBuilder().withCode(code).withReason(text(at(status, "reason")))
+                .withMessage(text(at(status, "message"))).build());
+    }
+
+    /** Until the lists are in (or their time is up), when the index is listed rather than watched. */
+    private void awaitListed() {
+        if (listed.getCount() == 0) return;
+        try {
+            long left = listDeadline - System.nanoTime();
+            if (left > 0 && listed.await(left, TimeUnit.NANOSECONDS)) return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (startupFailures.isEmpty() && !closed) {
+            warnOnce("Kubernetes API at " + apiUrl + " did not list services, endpointslices and pods within "
+                    + listWait.toSeconds() + " s: calls are named as the answers come in");
+        }
+    }
+
+    private void watch(Kind kind, CountDownLatch settled) {
+        var informer = client.genericKubernetesResources(kind.context).inAnyNamespace().withLimit(PAGE).runnableInformer(0);
         var once = new AtomicBoolean();
         Runnable settle = () -> {
             if (once.compareAndSet(false, true)) settled.countDown();
         };
-        if (slim != null) {
+        if (kind == Kind.PODS) {
             // pods are big and many: keep only what naming needs in the informer's cache
-            informer.itemStore(new BasicItemStore<T>(Cache::metaNamespaceKeyFunc) {
+            informer.itemStore(new BasicItemStore<GenericKubernetesResource>(Cache::metaNamespaceKeyFunc) {
                 @Override
-                public T put(String key, T obj) {
-                    return super.put(key, slim.apply(obj));
+                public GenericKubernetesResource put(String key, GenericKubernetesResource obj) {
+                    return super.put(key, slimPod(obj));
                 }
             });
         }
         informer.exceptionHandler((isStarted, t) -> {
-            if (!started) startupFailures.putIfAbsent(resource, t);
-            else warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering (" + resource + ": "
+            if (!started) startupFailures.putIfAbsent(kind, t);
+            else warnOnce("Kubernetes API at " + apiUrl + " stopped answering (" + kind.resource + ": "
                     + cause(t) + "): names stay as last seen until it is back");
             settle.run();
             return true; // keep retrying, with the informer's back-off
         });
-        informer.addEventHandler(new ResourceEventHandler<T>() {
+        informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
-            public void onAdd(T obj) {
-                put.accept(obj);
+            public void onAdd(GenericKubernetesResource obj) {
+                put(kind, Item.of(obj));
             }
 
             @Override
-            public void onUpdate(T oldObj, T newObj) {
-                put.accept(newObj);
+            public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                put(kind, Item.of(newObj));
             }
 
             @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                remove.accept(obj);
+            public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+                remove(kind, Item.of(obj));
             }
         });
         informer.start().whenComplete((ok, failure) -> settle.run());
-        informers.put(resource, informer);
+        informers.put(kind, informer);
     }
 
     private void checkWatches() {
-        var down = informers.entrySet().stream().filter(e -> !e.getValue().isWatching()).map(Map.Entry::getKey).toList();
+        var down = informers.entrySet().stream().filter(e -> !e.getValue().isWatching()).map(e -> e.getKey().resource).toList();
         watchesDownFor = down.isEmpty() ? 0 : watchesDownFor + 1;
         if (watchesDownFor == 2) {
-            warnOnce("Kubernetes API at " + client.getMasterUrl() + " stopped answering (the watch on " + String.join(", ", down)
+            warnOnce("Kubernetes API at " + apiUrl + " stopped answering (the watch on " + String.join(", ", down)
                     + " is closed and does not reopen): names stay as last seen until it is back");
         }
     }
 
     private void reportStartupFailures() {
         if (startupFailures.isEmpty()) return;
-        var resources = new ArrayList<>(List.of("services", "endpointslices", "pods"));
-        resources.retainAll(startupFailures.keySet());
-        var first = startupFailures.get(resources.getFirst());
-        var what = resources.contains("pods") && resources.size() == 3 ? "service names and pods of other nodes are off, pods of this node are still named"
-                : resources.contains("pods") ? "pods of other nodes are named only when a service selects them"
+        var failed = Arrays.stream(Kind.values()).filter(startupFailures::containsKey).toList();
+        var first = startupFailures.get(failed.getFirst());
+        var what = failed.contains(Kind.PODS) && failed.size() == Kind.values().length ? "service names and pods of other nodes are off, pods of this node are still named"
+                : failed.contains(Kind.PODS) ? "pods of other nodes are named only when a service selects them"
                 : "service names are off";
+        var verbs = watching ? "list and watch" : "list";
         var api = apiError(first);
         var fix = switch (api == null ? 0 : api.getCode()) {
             case 401 -> "refresh the credentials in your kubeconfig";
-            case 403 -> "grant list and watch on services, endpointslices.discovery.k8s.io and pods, see docs/traffic.md";
+            case 403 -> "grant " + verbs + " on services, endpointslices.discovery.k8s.io and pods, see docs/traffic.md";
             default -> "check that the cluster is up and --kubeconfig/--context point at it, or pass --no-kubernetes";
         };
-        warnOnce("Kubernetes API at " + client.getMasterUrl() + ": cannot list/watch " + String.join(", ", resources) + " ("
-                + cause(first) + "): " + what + " (" + fix + ")");
+        warnOnce("Kubernetes API at " + apiUrl + ": cannot " + verbs.replace(" and ", "/") + " "
+                + String.join(", ", failed.stream().map(k -> k.resource).toList()) + " (" + cause(first) + "): " + what + " (" + fix + ")");
     }
 
-    /** The API server's answer inside an informer's failure (it comes wrapped), or null when there was none. */
+    /** The API server's answer inside a failure (it comes wrapped), or null when there was none. */
     private static KubernetesClientException apiError(Throwable t) {
         for (var c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof KubernetesClientException k && k.getCode() > 0) return k;
@@ -200,6 +366,7 @@ public final class ClusterAddresses implements AutoCloseable {
             var reason = status != null && status.getReason() != null ? status.getReason() : "HTTP";
             return reason + " " + k.getCode() + (status != null && status.getMessage() != null ? ": " + status.getMessage() : "");
         }
+        if (KubernetesClients.root(t) instanceof java.util.concurrent.TimeoutException) return "request timed out";
         return KubernetesClients.rootMessage(t);
     }
 
@@ -209,11 +376,17 @@ public final class ClusterAddresses implements AutoCloseable {
 
     /** Increases with every change: an answer given before may be stale once it has moved. */
     public long generation() {
+        awaitListed();
         return generation.get();
     }
 
     /** The service owning this ClusterIP, or the pod with this IP and the services selecting it. */
-    public synchronized Optional<Named> lookup(String ip) {
+    public Optional<Named> lookup(String ip) {
+        awaitListed();
+        return lookupNow(ip);
+    }
+
+    private synchronized Optional<Named> lookupNow(String ip) {
         var address = normalize(ip);
         if (address == null) return Optional.empty();
         var serviceKey = serviceByIp.get(address);
@@ -247,119 +420,133 @@ public final class ClusterAddresses implements AutoCloseable {
         return s == null || s.headless();
     }
 
-    private synchronized void putService(Service s) {
-        var spec = s.getSpec();
-        if (spec == null) {
+    private void put(Kind kind, Item item) {
+        switch (kind) {
+            case SERVICES -> putService(item);
+            case ENDPOINTSLICES -> putSlice(item);
+            case PODS -> putPod(item);
+        }
+    }
+
+    private void remove(Kind kind, Item item) {
+        switch (kind) {
+            case SERVICES -> removeService(item);
+            case ENDPOINTSLICES -> removeSlice(item);
+            case PODS -> removePod(item);
+        }
+    }
+
+    private synchronized void putService(Item s) {
+        var spec = s.body().get("spec");
+        if (!(spec instanceof Map)) {
             removeService(s);
             return;
         }
+        var clusterIps = texts(array(at(spec, "clusterIPs")));
+        if (clusterIps.isEmpty() && text(at(spec, "clusterIP")) != null) clusterIps = List.of(text(at(spec, "clusterIP")));
         var ips = new ArrayList<String>();
-        var clusterIps = spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty() ? spec.getClusterIPs()
-                : spec.getClusterIP() == null ? List.<String>of() : List.of(spec.getClusterIP());
         for (var ip : clusterIps) if (!"None".equals(ip)) ips.add(ip);
-        if (spec.getExternalIPs() != null) ips.addAll(spec.getExternalIPs());
-        if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null && s.getStatus().getLoadBalancer().getIngress() != null) {
-            for (var ingress : s.getStatus().getLoadBalancer().getIngress()) if (ingress.getIp() != null) ips.add(ingress.getIp());
-        }
-        var ports = new LinkedHashMap<Integer, String>();
-        if (spec.getPorts() != null) {
-            for (var p : spec.getPorts()) if (p.getPort() != null) ports.put(p.getPort(), p.getName() == null ? "" : p.getName());
-        }
-        var meta = s.getMetadata();
+        ips.addAll(texts(array(at(spec, "externalIPs"))));
+        for (var ingress : array(at(s.body(), "status", "loadBalancer", "ingress"))) if (text(at(ingress, "ip")) != null) ips.add(text(at(ingress, "ip")));
         var normalized = ips.stream().map(ClusterAddresses::normalize).filter(ip -> ip != null).toList();
-        var entry = new ServiceEntry(meta.getNamespace(), meta.getName(), clusterIps.stream().allMatch("None"::equals), Map.copyOf(ports), normalized);
-        if (entry.equals(services.get(key(s)))) return; // most updates change nothing naming uses: keep the analyzer's cache
+        var entry = new ServiceEntry(s.namespace(), s.name(), clusterIps.stream().allMatch("None"::equals), ports(array(at(spec, "ports"))), normalized);
+        if (entry.equals(services.get(s.key()))) return; // most updates change nothing naming uses: keep the analyzer's cache
         removeService(s);
-        services.put(key(s), entry);
-        for (var ip : normalized) serviceByIp.put(ip, key(s));
+        services.put(s.key(), entry);
+        for (var ip : normalized) serviceByIp.put(ip, s.key());
         generation.incrementAndGet();
     }
 
-    private synchronized void removeService(Service s) {
-        var old = services.remove(key(s));
+    private synchronized void removeService(Item s) {
+        var old = services.remove(s.key());
         if (old == null) return;
-        for (var ip : old.ips()) serviceByIp.remove(ip, key(s));
+        for (var ip : old.ips()) serviceByIp.remove(ip, s.key());
         generation.incrementAndGet();
     }
 
-    private synchronized void putSlice(EndpointSlice slice) {
-        var meta = slice.getMetadata();
-        var service = meta.getLabels() == null ? null : meta.getLabels().get(SERVICE_NAME_LABEL);
-        var ports = new LinkedHashMap<Integer, String>();
-        if (slice.getPorts() != null) {
-            for (var p : slice.getPorts()) if (p.getPort() != null) ports.put(p.getPort(), p.getName() == null ? "" : p.getName());
-        }
+    private synchronized void putSlice(Item slice) {
+        var service = slice.labels() == null ? null : slice.labels().get(SERVICE_NAME_LABEL);
         var podByIp = new HashMap<String, String>();
-        if (slice.getEndpoints() != null) {
-            for (var e : slice.getEndpoints()) {
-                var ref = e.getTargetRef();
-                var pod = ref != null && "Pod".equals(ref.getKind()) ? ref.getName() : null;
-                if (e.getAddresses() == null) continue;
-                for (var ip : e.getAddresses()) {
-                    var address = normalize(ip);
-                    if (address != null) podByIp.put(address, pod);
-                }
+        for (var e : array(slice.body().get("endpoints"))) {
+            var pod = "Pod".equals(text(at(e, "targetRef", "kind"))) ? text(at(e, "targetRef", "name")) : null;
+            for (var ip : texts(array(at(e, "addresses")))) {
+                var address = normalize(ip);
+                if (address != null) podByIp.put(address, pod);
             }
         }
-        var entry = new SliceEntry(meta.getNamespace(), service, Map.copyOf(ports), podByIp);
-        if (entry.equals(slices.get(key(slice)))) return;
+        var entry = new SliceEntry(slice.namespace(), service, ports(array(slice.body().get("ports"))), podByIp);
+        if (entry.equals(slices.get(slice.key()))) return;
         removeSlice(slice);
-        slices.put(key(slice), entry);
-        for (var ip : podByIp.keySet()) slicesByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(key(slice));
+        slices.put(slice.key(), entry);
+        for (var ip : podByIp.keySet()) slicesByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(slice.key());
         generation.incrementAndGet();
     }
 
-    private synchronized void removeSlice(EndpointSlice slice) {
-        var old = slices.remove(key(slice));
+    private synchronized void removeSlice(Item slice) {
+        var old = slices.remove(slice.key());
         if (old == null) return;
         for (var ip : old.podByIp().keySet()) {
             var keys = slicesByIp.get(ip);
-            if (keys != null && keys.remove(key(slice)) && keys.isEmpty()) slicesByIp.remove(ip);
+            if (keys != null && keys.remove(slice.key()) && keys.isEmpty()) slicesByIp.remove(ip);
         }
         generation.incrementAndGet();
     }
 
-    private synchronized void putPod(Pod pod) {
-        var status = pod.getStatus();
+    private synchronized void putPod(Item pod) {
+        var status = pod.body().get("status");
+        var phase = text(at(status, "phase"));
         // host-network pods share the node's address, and finished pods' addresses go to new pods
-        if (status == null || (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork()))
-                || "Succeeded".equals(status.getPhase()) || "Failed".equals(status.getPhase())) {
+        if (!(status instanceof Map) || Boolean.TRUE.equals(at(pod.body(), "spec", "hostNetwork")) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
             removePod(pod);
             return;
         }
         var ips = new ArrayList<String>();
-        if (status.getPodIPs() != null) for (var ip : status.getPodIPs()) if (ip.getIp() != null) ips.add(normalize(ip.getIp()));
-        if (ips.isEmpty() && status.getPodIP() != null) ips.add(normalize(status.getPodIP()));
+        for (var ip : array(at(status, "podIPs"))) if (text(at(ip, "ip")) != null) ips.add(normalize(text(at(ip, "ip"))));
+        if (ips.isEmpty() && text(at(status, "podIP")) != null) ips.add(normalize(text(at(status, "podIP"))));
         ips.removeIf(ip -> ip == null);
-        var entry = new PodEntry(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), List.copyOf(ips));
-        if (entry.equals(pods.get(key(pod)))) return;
+        var entry = new PodEntry(pod.namespace(), pod.name(), List.copyOf(ips));
+        if (entry.equals(pods.get(pod.key()))) return;
         removePod(pod);
         if (ips.isEmpty()) return;
-        pods.put(key(pod), entry);
-        for (var ip : ips) podByIp.put(ip, key(pod));
+        pods.put(pod.key(), entry);
+        for (var ip : ips) podByIp.put(ip, pod.key());
         generation.incrementAndGet();
     }
 
-    private synchronized void removePod(Pod pod) {
-        var old = pods.remove(key(pod));
+    private synchronized void removePod(Item pod) {
+        var old = pods.remove(pod.key());
         if (old == null) return;
-        for (var ip : old.ips()) podByIp.remove(ip, key(pod));
+        for (var ip : old.ips()) podByIp.remove(ip, pod.key());
         generation.incrementAndGet();
+    }
+
+    /** A service's or an endpoint slice's ports: number to name ("" when unnamed). */
+    private static Map<Integer, String> ports(List<?> ports) {
+        var result = new LinkedHashMap<Integer, String>();
+        for (var p : ports) {
+            if (at(p, "port") instanceof Number n) result.put(n.intValue(), text(at(p, "name")) == null ? "" : text(at(p, "name")));
+        }
+        return Map.copyOf(result);
     }
 
     /** The part of a pod naming needs. */
-    private static Pod slim(Pod pod) {
+    private static GenericKubernetesResource slimPod(GenericKubernetesResource pod) {
         var meta = pod.getMetadata();
-        var b = new PodBuilder().withNewMetadata().withName(meta.getName()).withNamespace(meta.getNamespace()).withUid(meta.getUid())
-                .withResourceVersion(meta.getResourceVersion()).endMetadata();
-        if (pod.getSpec() != null) b.withNewSpec().withHostNetwork(pod.getSpec().getHostNetwork()).withNodeName(pod.getSpec().getNodeName()).endSpec();
-        var status = pod.getStatus();
-        if (status != null) b.withNewStatus().withPhase(status.getPhase()).withPodIP(status.getPodIP()).withPodIPs(status.getPodIPs()).endStatus();
-        return b.build();
+        var slim = new GenericKubernetesResource();
+        slim.setApiVersion(pod.getApiVersion());
+        slim.setKind(pod.getKind());
+        slim.setMetadata(new ObjectMetaBuilder().withName(meta.getName()).withNamespace(meta.getNamespace()).withUid(meta.getUid())
+                .withResourceVersion(meta.getResourceVersion()).build());
+        slim.setAdditionalProperty("spec", pick(pod.getAdditionalProperties().get("spec"), "hostNetwork", "nodeName"));
+        slim.setAdditionalProperty("status", pick(pod.getAdditionalProperties().get("status"), "phase", "podIP", "podIPs"));
+        return slim;
     }
 
-    private static String key(HasMetadata o) {
-        return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    private static Map<String, Object> pick(Object node, String... keys) {
+        if (!(node instanceof Map<?, ?> map)) return null;
+        var result = new HashMap<String, Object>();
+        for (var k : keys) if (map.get(k) != null) result.put(k, map.get(k));
+        return result;
     }
 
     /** One spelling per address (IPv6 has many), the one the traffic analyzer's lookups use too. */
@@ -373,8 +560,12 @@ public final class ClusterAddresses implements AutoCloseable {
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        awaitListed(); // a file with nothing to name still gets its one warning when the API did not answer
+        closed = true;
+        if (lister != null) lister.interrupt();
+        if (watchdog != null) watchdog.shutdownNow();
         for (var informer : informers.values()) informer.stop();
-        if (ownsClient) client.close();
+        if (http != null) http.close();
+        if (ownsClient && client != null) client.close();
     }
 }

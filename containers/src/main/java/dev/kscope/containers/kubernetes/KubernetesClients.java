@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A client for the API server that enriches what kscope sees, when there is one: {@code --kubeconfig}, else
@@ -28,6 +30,24 @@ public final class KubernetesClients {
      */
     public static Optional<KubernetesClient> open(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
                                                   Consumer<String> warnings) {
+        return access(mode, kubeconfig, context, whatIsOff, warnings).flatMap(access -> {
+            try {
+                return Optional.of(new KubernetesClientBuilder().withConfig(access.config()).build());
+            } catch (RuntimeException e) {
+                warnings.accept("cannot use kubeconfig " + (kubeconfig != null ? kubeconfig : defaultKubeconfig()) + ": " + rootMessage(e)
+                        + " (" + whatIsOff + ")");
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * What {@link #open} would connect with, without a client. The kubeconfig is read and its context checked now (a
+     * bad --context is an error right away); fabric8's configuration or an HTTP connection are made by whoever uses
+     * it, e.g. on a background thread (fabric8's configuration alone costs a cold JVM a few hundred ms).
+     */
+    public static Optional<ClusterAccess> access(KubernetesMode mode, Path kubeconfig, String context, String whatIsOff,
+                                                 Consumer<String> warnings) {
         if (mode == KubernetesMode.OFF) return Optional.empty();
         var file = kubeconfig != null ? kubeconfig : defaultKubeconfig();
         var inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null
@@ -43,21 +63,42 @@ public final class KubernetesClients {
             }
             return Optional.empty();
         }
-        Config config;
+        StaticKubeconfig.Settings settings;
+        Supplier<Config> read;
         try {
-            config = file != null && Files.isReadable(file) ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
-        } catch (RuntimeException e) {
+            var fromFile = file != null && Files.isReadable(file);
+            settings = fromFile ? StaticKubeconfig.read(file, context) : null;
+            if (settings != null) {
+                read = settings::config;
+            } else {
+                var config = fromFile ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
+                checkContext(config, context, file);
+                read = () -> config;
+            }
+        } catch (KscopeException e) {
+            throw e;
+        } catch (RuntimeException | java.io.IOException e) {
             warnings.accept("cannot use kubeconfig " + file + ": " + e.getMessage() + " (" + whatIsOff + ")");
             return Optional.empty();
         }
+        return Optional.of(new ClusterAccess(() -> {
+            var config = read.get();
+            config.setConnectionTimeout(2000);
+            config.setRequestTimeout(3000);
+            config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
+            return config;
+        }, settings));
+    }
+
+    private static void checkContext(Config config, String context, Path file) {
         if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
-            var known = config.getContexts() == null ? "" : String.join(", ", config.getContexts().stream().map(c -> c.getName()).toList());
-            throw new KscopeException("context \"" + context + "\" not found in kubeconfig " + file + " (use one of: " + known + ")", null, 2);
+            var known = config.getContexts() == null ? List.<String>of() : config.getContexts().stream().map(c -> c.getName()).toList();
+            throw contextNotFound(context, file, known);
         }
-        config.setConnectionTimeout(2000);
-        config.setRequestTimeout(3000);
-        config.setRequestRetryBackoffLimit(0); // no retry storm against an API server that is down
-        return Optional.of(new KubernetesClientBuilder().withConfig(config).build());
+    }
+
+    static KscopeException contextNotFound(String context, Path file, List<String> known) {
+        return new KscopeException("context \"" + context + "\" not found in kubeconfig " + file + " (use one of: " + String.join(", ", known) + ")", null, 2);
     }
 
     private static Path defaultKubeconfig() {

@@ -1,5 +1,6 @@
 package dev.kscope.containers.kubernetes;
 
+import dev.kscope.containers.ContainerCollectionOptions.KubernetesMode;
 import dev.kscope.containers.kubernetes.ClusterAddresses.Named;
 import dev.kscope.containers.kubernetes.ClusterAddresses.ServicePorts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -75,6 +76,30 @@ class ClusterAddressesTest {
                 .build();
     }
 
+    /** Access as `kscope traffic -r` gets it: through a kubeconfig naming the client's server (a token; TLS unverified). */
+    static ClusterAccess access(KubernetesClient client) {
+        try {
+            var file = java.nio.file.Files.createTempFile("kubeoff-", ".kubeconfig");
+            try {
+                java.nio.file.Files.writeString(file, """
+                        apiVersion: v1
+                        kind: Config
+                        current-context: test
+                        clusters: [{name: test, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+                        users: [{name: test, user: {token: secret}}]
+                        contexts: [{name: test, context: {cluster: test, user: test}}]
+                        """.formatted(client.getMasterUrl()));
+                return KubernetesClients.access(KubernetesMode.ON, file, null, "off", w -> {
+                    throw new AssertionError(w);
+                }).orElseThrow();
+            } finally {
+                java.nio.file.Files.delete(file);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static void create(HasMetadata... objects) {
         for (var o : objects) client.resource(o).create();
     }
@@ -103,19 +128,93 @@ class ClusterAddressesTest {
                 pod("shop", "frontend-5c4-q2w", "node-b", false, "10.244.2.3"),
                 pod("kube-system", "kube-proxy-x", "node-a", true, "192.168.1.10"));
         var warnings = new CopyOnWriteArrayList<String>();
-        try (var index = ClusterAddresses.start(client, false, Duration.ofSeconds(5), warnings::add)) {
-            assertThat(index.lookup("10.96.0.20")).contains(new Named("shop", null, List.of(new ServicePorts("orders", Map.of(80, "http", 9090, "grpc")))));
-            assertThat(index.lookup("10.244.1.7")).contains(new Named("shop", "orders-7d9-abc",
-                    List.of(new ServicePorts("orders", Map.of(8080, "http")), new ServicePorts("orders-headless", Map.of(8080, "http")))));
-            assertThat(index.lookup("fd00:10:244:0:0:0:0:7")).get().extracting(Named::pod).isEqualTo("orders-7d9-abc");
-            assertThat(index.lookup("fd00:10:244::7")).get().extracting(Named::pod).isEqualTo("orders-7d9-abc");
-            // no Pod object (e.g. not allowed to list pods): the slice's target names the pod
-            assertThat(index.lookup("10.244.2.8")).contains(new Named("shop", "orders-7d9-xyz", List.of(new ServicePorts("orders", Map.of(8080, "http")))));
-            assertThat(index.lookup("10.244.2.3")).contains(new Named("shop", "frontend-5c4-q2w", List.of()));
-            assertThat(index.lookup("192.168.1.10")).as("host-network pods share the node's address").isEmpty();
-            assertThat(index.lookup("10.1.1.1")).isEmpty();
-            assertThat(index.lookup("not an address")).isEmpty();
+        // watched (live) and listed once (a file): the same names
+        try (var watched = ClusterAddresses.start(client, false, Duration.ofSeconds(5), warnings::add);
+             var listed = ClusterAddresses.list(access(client), Duration.ofSeconds(5), warnings::add)) {
+            for (var index : List.of(watched, listed)) {
+                assertThat(index.lookup("10.96.0.20")).contains(new Named("shop", null, List.of(new ServicePorts("orders", Map.of(80, "http", 9090, "grpc")))));
+                assertThat(index.lookup("10.244.1.7")).contains(new Named("shop", "orders-7d9-abc",
+                        List.of(new ServicePorts("orders", Map.of(8080, "http")), new ServicePorts("orders-headless", Map.of(8080, "http")))));
+                assertThat(index.lookup("fd00:10:244:0:0:0:0:7")).get().extracting(Named::pod).isEqualTo("orders-7d9-abc");
+                assertThat(index.lookup("fd00:10:244::7")).get().extracting(Named::pod).isEqualTo("orders-7d9-abc");
+                // no Pod object (e.g. not allowed to list pods): the slice's target names the pod
+                assertThat(index.lookup("10.244.2.8")).contains(new Named("shop", "orders-7d9-xyz", List.of(new ServicePorts("orders", Map.of(8080, "http")))));
+                assertThat(index.lookup("10.244.2.3")).contains(new Named("shop", "frontend-5c4-q2w", List.of()));
+                assertThat(index.lookup("192.168.1.10")).as("host-network pods share the node's address").isEmpty();
+                assertThat(index.lookup("10.1.1.1")).isEmpty();
+                assertThat(index.lookup("not an address")).isEmpty();
+            }
             assertThat(warnings).isEmpty();
+        }
+    }
+
+    /** A CRUD API server whose answers take {@code delayMillis}, as a big cluster's lists do; it counts the requests. */
+    static final class Slow extends KubernetesCrudDispatcher {
+        final List<String> paths = new CopyOnWriteArrayList<>();
+        private final long delayMillis;
+
+        Slow(long delayMillis) {
+            this.delayMillis = delayMillis;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            if ("GET".equals(request.getMethod())) {
+                paths.add(request.getPath());
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.dispatch(request);
+        }
+    }
+
+    @Test
+    void listingOnceRunsInTheBackgroundAndTheFirstLookupWaitsForIt() {
+        var slow = new Slow(400);
+        var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(), slow, false);
+        server.init();
+        try (var c = server.createClient()) {
+            c.resource(service("shop", "cart", "10.96.9.9", "http", 80, 8080)).create();
+            c.resource(pod("shop", "cart-1", "node-b", false, "10.244.9.1")).create();
+            var warnings = new CopyOnWriteArrayList<String>();
+            long start = System.nanoTime();
+            try (var index = ClusterAddresses.list(access(c), Duration.ofSeconds(10), warnings::add)) {
+                assertThat((System.nanoTime() - start) / 1_000_000).as("ms until the caller goes on").isLessThan(300);
+                assertThat(index.lookup("10.96.9.9")).as("the first lookup waits for the lists").isPresent();
+                assertThat((System.nanoTime() - start) / 1_000_000).as("ms: three lists of 400 ms each").isGreaterThanOrEqualTo(1200);
+                assertThat(index.lookup("10.244.9.1")).contains(new Named("shop", "cart-1", List.of()));
+                // a file does not change: nothing is watched, and what is created later is not listed
+                c.resource(service("shop", "late", "10.96.9.10", "http", 80, 8080)).create();
+                assertThat(index.lookup("10.96.9.10")).isEmpty();
+                assertThat(slow.paths).allSatisfy(p -> assertThat(p).doesNotContain("watch"))
+                        .containsExactly("/api/v1/services?limit=500", "/apis/discovery.k8s.io/v1/endpointslices?limit=500", "/api/v1/pods?limit=500");
+            }
+            assertThat(warnings).isEmpty();
+        } finally {
+            server.destroy();
+        }
+    }
+
+    /** A list that takes longer than the wait: lookups go on unnamed, with one warning, and names come as the lists do. */
+    @Test
+    void listingThatOutlastsTheWaitIsOneWarning() throws Exception {
+        var slow = new Slow(1500);
+        var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(), slow, false);
+        server.init();
+        try (var c = server.createClient()) {
+            c.resource(service("shop", "cart", "10.96.9.9", "http", 80, 8080)).create();
+            var warnings = new CopyOnWriteArrayList<String>();
+            try (var index = ClusterAddresses.list(access(c), Duration.ofSeconds(1), warnings::add)) {
+                assertThat(index.lookup("10.96.9.9")).isEmpty();
+                assertThat(warnings).singleElement().asString().contains("did not list services, endpointslices and pods within 1 s");
+                await(() -> index.lookup("10.96.9.9"));
+            }
+            assertThat(warnings).hasSize(1);
+        } finally {
+            server.destroy();
         }
     }
 
@@ -178,13 +277,21 @@ class ClusterAddressesTest {
         server.init();
         try (var forbidden = server.createClient()) {
             forbidden.resource(pod("shop", "web-1", "node-b", false, "10.244.3.3")).create();
-            var warnings = new CopyOnWriteArrayList<String>();
-            try (var index = ClusterAddresses.start(forbidden, false, Duration.ofSeconds(5), warnings::add)) {
+            var watchWarnings = new CopyOnWriteArrayList<String>();
+            try (var index = ClusterAddresses.start(forbidden, false, Duration.ofSeconds(5), watchWarnings::add)) {
                 assertThat(index.lookup("10.244.3.3")).contains(new Named("shop", "web-1", List.of()));
-                assertThat(warnings).singleElement().asString()
+                assertThat(watchWarnings).singleElement().asString()
                         .contains("cannot list/watch services, endpointslices (Forbidden 403: services is forbidden: User \"dev\" cannot list")
                         .contains("service names are off")
                         .contains("grant list and watch on services, endpointslices.discovery.k8s.io and pods");
+            }
+            var listWarnings = new CopyOnWriteArrayList<String>();
+            try (var index = ClusterAddresses.list(access(forbidden), Duration.ofSeconds(5), listWarnings::add)) {
+                assertThat(index.lookup("10.244.3.3")).contains(new Named("shop", "web-1", List.of()));
+                assertThat(listWarnings).singleElement().asString()
+                        .contains(": cannot list services, endpointslices (Forbidden 403: services is forbidden: User \"dev\" cannot list")
+                        .contains("service names are off")
+                        .contains("grant list on services, endpointslices.discovery.k8s.io and pods");
             }
         } finally {
             server.destroy();
@@ -214,20 +321,35 @@ class ClusterAddressesTest {
 
     @Test
     void apiServerDownIsOneWarningWithoutWaiting() {
-        // port 23002 (this area's range): nothing listens there
-        var config = new ConfigBuilder().withMasterUrl("https://127.0.0.1:23002").withTrustCerts(true)
+        // port 23302 (this area's range, kubeoff): nothing listens there
+        var config = new ConfigBuilder().withMasterUrl("https://127.0.0.1:23302").withTrustCerts(true)
                 .withRequestRetryBackoffLimit(0).withConnectionTimeout(2000).withRequestTimeout(3000).build();
         try (var down = new KubernetesClientBuilder().withConfig(config).build()) {
-            var warnings = new CopyOnWriteArrayList<String>();
-            long start = System.nanoTime();
-            try (var index = ClusterAddresses.start(down, false, Duration.ofSeconds(5), warnings::add)) {
-                assertThat((System.nanoTime() - start) / 1_000_000).as("ms to give up on a refused connection").isLessThan(3000);
-                assertThat(index.lookup("10.96.0.20")).isEmpty();
-                assertThat(warnings).singleElement().asString()
-                        .startsWith("Kubernetes API at https://127.0.0.1:23002/: cannot list/watch services, endpointslices, pods (")
-                        .contains("service names and pods of other nodes are off, pods of this node are still named")
-                        .contains("check that the cluster is up");
+            for (var watch : List.of(true, false)) {
+                var warnings = new CopyOnWriteArrayList<String>();
+                long start = System.nanoTime();
+                try (var index = watch ? ClusterAddresses.start(down, false, Duration.ofSeconds(5), warnings::add)
+                        : ClusterAddresses.list(access(down), Duration.ofSeconds(5), warnings::add)) {
+                    assertThat(index.lookup("10.96.0.20")).isEmpty();
+                    assertThat((System.nanoTime() - start) / 1_000_000).as("ms to give up on a refused connection").isLessThan(3000);
+                    assertThat(warnings).singleElement().asString()
+                            .startsWith("Kubernetes API at https://127.0.0.1:23302/: cannot " + (watch ? "list/watch" : "list") + " services, endpointslices, pods (")
+                            .contains("service names and pods of other nodes are off, pods of this node are still named")
+                            .contains("check that the cluster is up");
+                }
             }
         }
+    }
+
+    @Test
+    void aFileWithNothingToNameStillGetsTheWarning() {
+        var config = new ConfigBuilder().withMasterUrl("https://127.0.0.1:23302").withTrustCerts(true)
+                .withRequestRetryBackoffLimit(0).withConnectionTimeout(2000).withRequestTimeout(3000).build();
+        var warnings = new CopyOnWriteArrayList<String>();
+        try (var down = new KubernetesClientBuilder().withConfig(config).build();
+             var index = ClusterAddresses.list(access(down), Duration.ofSeconds(5), warnings::add)) {
+            assertThat(index).isNotNull(); // no lookup: closing waits for the lists' outcome
+        }
+        assertThat(warnings).singleElement().asString().contains("cannot list services, endpointslices, pods (");
     }
 }
