@@ -8,7 +8,7 @@
 # with `./install.sh --no-build /tmp/start-after` (which trains its own AOT cache and links nothing).
 #
 # Prints, per command, the median wall and CPU (user+sys) time in ms of N runs (default 15), the min-max of the
-# wall times, then bench/exec/launch.py's launch -> first event of `trace exec` vs bpftrace for each installation.
+# wall times, then launch -> first event of `trace exec` of both and bpftrace (bench/startup/launch.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=15 launches=7
@@ -37,7 +37,5 @@ cmds+=("peer:   tshark -r SMALL.pcap|tshark -r $pcap")
 python3 bench/startup/measure.py "$runs" "${cmds[@]}" | sed "s|$pcap|SMALL.pcap|"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-for d in "$before" "$after"; do
-  echo "launch -> first event, $d:"
-  python3 bench/exec/launch.py --runs "$launches" --kscope "$d/bin/kscope"
-done
+echo "launch -> first event of trace exec (before = $before, after = $after):"
+python3 bench/startup/launch.py --runs "$launches" "$before/bin/kscope" "$after/bin/kscope"
