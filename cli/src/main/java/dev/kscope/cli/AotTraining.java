@@ -12,6 +12,11 @@ public final class AotTraining {
         Kscope.execute("trace", "exec", "--timeout", "1s", "-o", "json");
         Kscope.execute("ps", "-o", "wide");
         trainTrafficAnalysis();
+        trainCapture();
+        // what prints help or the version: the usage, every command's help, the error of a mistyped command
+        Kscope.execute();
+        Kscope.execute("--version");
+        Kscope.execute("tarce");
         for (var command : Kscope.COMMANDS) {
             Kscope.execute(command.getAnnotation(picocli.CommandLine.Command.class).name(), "--help");
         }
@@ -66,6 +71,21 @@ public final class AotTraining {
         } finally {
             api.stop(0);
             java.nio.file.Files.deleteIfExists(kubeconfig);
+        }
+    }
+
+    /** A short capture on loopback: the packet ring's set-up and the pcapng writer (needs root, as install.sh is). */
+    private static void trainCapture() {
+        try {
+            var file = java.nio.file.Files.createTempFile("kscope-aot-", ".pcapng");
+            try {
+                Kscope.execute("capture", "-i", "lo", "-B", "8192", "--duration", "300ms", "-w", file.toString());
+                Kscope.execute("capture", "-d", "tcp port 80");
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("AOT training: capture skipped: " + e.getMessage());
         }
     }
 }

@@ -27,7 +27,17 @@ public final class Kscope implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        var code = execute(args);
+        // System.exit first asks the JDK's logging for a System.Logger (Runtime.exit is logged since JDK 21), whose
+        // ServiceLoader lookup opens every jar on the class path (~50 ms for kscope's 100): a run that succeeded and
+        // left no threads running ends by returning, which runs the shutdown hooks just the same
+        if (code == 0 && onlyDaemonThreadsLeft()) return;
+        System.exit(code);
+    }
+
+    private static boolean onlyDaemonThreadsLeft() {
+        var main = Thread.currentThread();
+        return Thread.getAllStackTraces().keySet().stream().allMatch(t -> t == main || t.isDaemon() || !t.isAlive());
     }
 
     /** Runs the CLI and returns the exit code, so tests can call it in-process. */
@@ -37,10 +47,7 @@ public final class Kscope implements Runnable {
         // picocli looks for Groovy's Closure class at start-up, opening every jar on the class path to not find it
         System.setProperty("picocli.disable.closures", "true");
         var cmd = new CommandLine(new Kscope());
-        // picocli reflects over every registered command up front: register only the one asked for (all for help)
-        var first = args.length > 0 ? args[0] : "";
-        var asked = COMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(first)).toList();
-        (asked.isEmpty() ? COMMANDS : asked).forEach(cmd::addSubcommand);
+        commandsFor(args).forEach(cmd::addSubcommand);
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             var kex = findKscopeException(ex);
             if (debug) ex.printStackTrace(System.err);
@@ -57,6 +64,18 @@ public final class Kscope implements Runnable {
             return 2;
         });
         return cmd.execute(args);
+    }
+
+    /**
+     * picocli reflects over every registered command up front: register only the one asked for (`kscope help X`
+     * asks for X), none for --version, and all where the list is shown (no command, --help, a mistyped command).
+     */
+    static java.util.List<Class<?>> commandsFor(String... args) {
+        var first = args.length > 0 ? args[0] : "";
+        if (first.equals("--version") || first.equals("-V")) return java.util.List.of();
+        var name = first.equals("help") && args.length > 1 ? args[1] : first;
+        var asked = COMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(name)).toList();
+        return asked.isEmpty() ? COMMANDS : asked;
     }
 
     private static KscopeException findKscopeException(Throwable t) {
