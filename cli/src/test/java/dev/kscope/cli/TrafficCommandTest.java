@@ -114,7 +114,7 @@ class TrafficCommandTest {
         assertThat(truncated.code()).isZero();
         assertThat(truncated.err()).contains("the file ends in the middle of a packet");
 
-        assertThat(kscope("traffic", "-r", pcap.toString(), "-o", "xml").err()).startsWith("kscope: unknown output format 'xml' (use -o table, wide, json or yaml)");
+        assertThat(kscope("traffic", "-r", pcap.toString(), "-o", "xml").err()).startsWith("kscope: unknown output format 'xml' (use -o table, wide, json, yaml, columns=NAME,… or custom-columns=HEADER:.path,…, e.g. custom-columns=METHOD:.http.method,STATUS:.status)");
     }
 
     @Test
@@ -152,7 +152,7 @@ class TrafficCommandTest {
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).isEqualTo("kscope: --db and --no-db contradict each other (drop one)\n");
         assertThat(kscope("traffic", "query", "--db", db.toString(), "-o", "xml").err())
-                .isEqualTo("kscope: unknown output format 'xml' (use -o table, wide, json or yaml)\n");
+                .isEqualTo("kscope: unknown output format 'xml' (use -o table, wide, json, yaml, columns=NAME,… or custom-columns=HEADER:.path,…, e.g. custom-columns=METHOD:.http.method,STATUS:.status)\n");
         assertThat(kscope("traffic", "query", "--db", dir.resolve("none.duckdb").toString()).err())
                 .startsWith("kscope: no message history at");
         assertThat(kscope("traffic", "query", "--db", db.toString(), "--since", "10 minutes").err())
