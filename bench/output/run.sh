@@ -19,4 +19,4 @@ git show "$BEFORE:traffic/src/main/java/dev/kscope/traffic/output/MessageFormat.
 $JAVA -cp traffic/target/classes bench/traffic/GenHttpPcap.java "$D/http.pcap" "${1:-10000}" "${2:-30}"
 R=$($JAVA -XX:+UseSerialGC -Xmx2g -cp "$D/classes:$CP" bench/output/OutputBench.java "$D/http.pcap" "${3:-6}")
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-echo "$R" | awk '{ printf "-o %-6s before %9.0f msg/s   after %9.0f msg/s   after/before %.2fx\n", $1, $2, $3, $3 / $2 }'
+echo "$R" | awk '{ printf "-o %-6s before %9.0f msg/CPU-s   after %9.0f msg/CPU-s   after/before %.2fx\n", $1, $2, $3, $3 / $2 }'

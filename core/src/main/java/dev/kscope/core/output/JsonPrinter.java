@@ -3,7 +3,6 @@ package dev.kscope.core.output;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One JSON object per line (-o json) or one YAML document per event (-o yaml), with every column that has a value,
@@ -36,7 +36,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     private record Group(SerializableString name, Field[] fields, int[] columns) implements Field {}
 
-    private final List<Column<E>> columns;
+    private final Function<? super E, ?>[] getters;
     private final Field[] fields;
     private final Object[] values;
     private final PrintStream out;
@@ -50,9 +50,10 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     /** @param lostName the key of lost-event records ({@code lost_events}; the total's is {@code total_} + it) */
     public JsonPrinter(List<Column<E>> columns, PrintStream out, boolean yaml, String lostName) {
-        this.columns = columns.stream().filter(Column::inJson).toList();
-        this.fields = plan(this.columns);
-        this.values = new Object[this.columns.size()];
+        var shown = columns.stream().filter(Column::inJson).toList();
+        this.getters = shown.stream().map(Column::value).toArray(Function[]::new);
+        this.fields = plan(shown);
+        this.values = new Object[shown.size()];
         this.out = out;
         this.yaml = yaml;
         this.lostKey = new SerializedString(lostName);
@@ -62,8 +63,8 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
             // stdout stays open, and is flushed when the caller says (per burst), not per event
             gen = JSON.createGenerator(out)
                     .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
-                    .disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM)
-                    .setPrettyPrinter(new MinimalPrettyPrinter(""));
+                    .disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+            gen.setRootValueSeparator(null); // lines end with '\n' (a pretty printer would do it too, on a slower path for every key)
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -100,7 +101,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     @Override
     public void print(E event) {
-        for (int i = 0; i < values.length; i++) values[i] = columns.get(i).value().apply(event);
+        for (int i = 0; i < values.length; i++) values[i] = getters[i].apply(event);
         try {
             startRecord();
             writeFields(fields);
@@ -113,20 +114,16 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     private void writeFields(Field[] fields) throws IOException {
         for (var f : fields) {
-            switch (f) {
-                case Leaf l -> {
-                    var v = values[l.column()];
-                    if (v == null) continue;
-                    gen.writeFieldName(l.name());
-                    value(v);
-                }
-                case Group g -> {
-                    if (allNull(g.columns())) continue;
-                    gen.writeFieldName(g.name());
-                    gen.writeStartObject();
-                    writeFields(g.fields());
-                    gen.writeEndObject();
-                }
+            if (f instanceof Leaf l) {
+                var v = values[l.column()];
+                if (v == null) continue;
+                gen.writeFieldName(l.name());
+                value(v);
+            } else if (f instanceof Group g && !allNull(g.columns())) {
+                gen.writeFieldName(g.name());
+                gen.writeStartObject();
+                writeFields(g.fields());
+                gen.writeEndObject();
             }
         }
     }
@@ -136,29 +133,26 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         return true;
     }
 
+    /** An if-chain, most frequent first: a pattern switch over these types costs more than the writing (measured). */
     private void value(Object v) throws IOException {
-        switch (v) {
-            case null -> gen.writeNull();
-            case String s -> gen.writeString(s);
-            case Integer i -> gen.writeNumber(i);
-            case Long l -> gen.writeNumber(l);
-            case Double d -> gen.writeNumber(d);
-            case Boolean b -> gen.writeBoolean(b);
-            case Map<?, ?> map -> {
-                gen.writeStartObject();
-                for (var e : map.entrySet()) {
-                    gen.writeFieldName(String.valueOf(e.getKey()));
-                    value(e.getValue());
-                }
-                gen.writeEndObject();
+        if (v instanceof String s) gen.writeString(s);
+        else if (v instanceof Long l) gen.writeNumber(l);
+        else if (v instanceof Integer i) gen.writeNumber(i);
+        else if (v instanceof Boolean b) gen.writeBoolean(b);
+        else if (v instanceof Double d) gen.writeNumber(d);
+        else if (v instanceof Map<?, ?> map) {
+            gen.writeStartObject();
+            for (var e : map.entrySet()) {
+                gen.writeFieldName(String.valueOf(e.getKey()));
+                value(e.getValue());
             }
-            case List<?> list -> {
-                gen.writeStartArray();
-                for (var x : list) value(x);
-                gen.writeEndArray();
-            }
-            default -> gen.writeObject(v); // other types (records, enums, sets...) as Jackson's mapper writes them
-        }
+            gen.writeEndObject();
+        } else if (v instanceof List<?> list) {
+            gen.writeStartArray();
+            for (var x : list) value(x);
+            gen.writeEndArray();
+        } else if (v == null) gen.writeNull();
+        else gen.writeObject(v); // other types (records, enums, sets...) as Jackson's mapper writes them
     }
 
     /**

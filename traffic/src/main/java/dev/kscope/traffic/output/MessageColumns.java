@@ -5,6 +5,7 @@ import dev.kscope.core.output.Column;
 import dev.kscope.core.output.Column.Align;
 import dev.kscope.core.output.Column.Visibility;
 import dev.kscope.core.output.ColumnSet;
+import dev.kscope.core.output.InstantText;
 import dev.kscope.core.output.JsonPrinter;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
@@ -40,7 +41,7 @@ public final class MessageColumns {
     private static ColumnSet<Message> columns() {
         var c = new ArrayList<Column<Message>>();
         c.add(hidden("ID", Message::id));
-        c.add(hidden("TIME", m -> Instant.ofEpochSecond(0, m.startNanos()).toString()));
+        c.add(hidden("TIME", m -> InstantText.format(m.startNanos())));
         c.add(Column.text("TIME(UTC)", 12, Align.LEFT, Visibility.DEFAULT, m -> CLOCK.format(Instant.ofEpochSecond(0, m.startNanos()))));
         c.add(Column.<Message>of("PROTO", 6, Align.LEFT, Visibility.DEFAULT, Message::protocol).uncut());
         c.addAll(side("SOURCE", "SRC", Message::src));
