@@ -25,7 +25,9 @@ import java.util.function.Function;
  */
 public final class JsonPrinter<E> implements EventPrinter<E> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
+    /** Quotes only where needed, but always around a string that reads as a number ("200" stays a string for yq). */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES, YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS).build());
 
     /** A key of the output object: one column's value, or an object holding other keys. */
     private sealed interface Field {
@@ -49,6 +51,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
     }
 
     /** @param lostName the key of lost-event records ({@code lost_events}; the total's is {@code total_} + it) */
+    @SuppressWarnings("unchecked")
     public JsonPrinter(List<Column<E>> columns, PrintStream out, boolean yaml, String lostName) {
         var shown = columns.stream().filter(Column::inJson).toList();
         this.getters = shown.stream().map(Column::value).toArray(Function[]::new);
