@@ -57,7 +57,7 @@ public final class MessageColumns {
         c.add(hidden("RESPONSE_SIZE", Message::responseBytes));
         c.add(Column.<Message>text("BYTES", 13, Align.LEFT, Visibility.DEFAULT, m -> m.requestBytes() + "/" + m.responseBytes()).uncut());
         c.add(Column.text("NOTE", 24, Align.LEFT, Visibility.DEFAULT, m -> m.problem() == null ? "" : m.problem()));
-        for (var protocol : PROTOCOLS) c.add(hidden(protocol, m -> m.details().get(protocol)));
+        for (var protocol : PROTOCOLS) c.add(hidden(protocol.toUpperCase(java.util.Locale.ROOT), m -> m.details().get(protocol)));
         return new ColumnSet<>(c);
     }
 
