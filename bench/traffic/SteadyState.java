@@ -1,9 +1,10 @@
 import dev.kscope.traffic.TrafficAnalyzer;
-import dev.kscope.traffic.output.MessageFormat;
+import dev.kscope.traffic.output.MessagePrinter;
 import dev.kscope.traffic.pcap.PcapFileSource;
 import dev.kscope.traffic.resolve.EndpointResolver;
 
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
@@ -17,9 +18,9 @@ public class SteadyState {
         double best = 0;
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
-            var json = new MessageFormat.JsonLines(OutputStream.nullOutputStream());
+            var json = MessagePrinter.of("json", new PrintStream(OutputStream.nullOutputStream()), 0);
             try (var source = new PcapFileSource(Path.of(args[0]))) {
-                var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, json::write);
+                var analyzer = new TrafficAnalyzer(EndpointResolver.NONE, json::print);
                 analyzer.run(source);
                 best = Math.max(best, analyzer.stats().packets / ((System.nanoTime() - t0) / 1e9));
             }

@@ -39,6 +39,9 @@ import java.util.function.Consumer;
                 "  kscope traffic -i eth0 --filter 'http.status >= 500'",
                 "  kscope traffic -r web.pcap",
                 "  kscope traffic -r web.pcapng -o json | jq .http.url",
+                "  kscope traffic -r web.pcap -o custom-columns=METHOD:.http.method,URI:.http.path,STATUS:.status,MS:.latency_ms",
+                "  kscope traffic -r all.pcap -o custom-columns=CLIENT:.src.pod,QUERY:.dns.name,RCODE:.dns.rcode --filter 'proto == \"dns\"'",
+                "  kscope traffic -r web.pcap -o columns=+src.pod,-bytes          (default columns, one more, one less)",
                 "  tcpdump -i any -U -w - 'tcp port 80' | kscope traffic -r -",
                 "  kscope traffic -r web.pcap --filter 'http.status >= 500'",
                 "  kscope traffic -r all.pcap --filter 'dns.rcode == \"NXDOMAIN\"'",
@@ -67,8 +70,7 @@ public final class TrafficCommand implements Runnable {
     @Option(names = {"-i", "--interface"}, paramLabel = "IFACE", description = "live: a host interface (repeatable)")
     java.util.List<String> interfaces = new java.util.ArrayList<>();
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table (default), wide (pods and services side by side), json (one object per line) or yaml")
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = MessagePrinter.FORMATS)
     String output;
 
     @Option(names = "--context", paramLabel = "NAME",
@@ -115,7 +117,7 @@ public final class TrafficCommand implements Runnable {
     @Override
     public void run() {
         var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
-        var printer = MessagePrinter.of(output, out);
+        var printer = MessagePrinter.of(output, out, Terminal.width());
         boolean capturing = read == null;
         if (capturing && !podFlags.any() && interfaces.isEmpty()) {
             throw new KscopeException("nothing to analyze: give pods (-p POD, -l SELECTOR, -A), host interfaces (-i IFACE), "
@@ -261,6 +263,7 @@ public final class TrafficCommand implements Runnable {
                     "  kscope traffic query --db traffic.duckdb                                  # everything stored there",
                     "  kscope traffic query 'http.status >= 500' --db traffic.duckdb --since 10m",
                     "  kscope traffic query 'proto == \"redis\" && error' --db traffic.duckdb -o json",
+                    "  kscope traffic query 'http.status >= 500' -o custom-columns=TIME:.time,POD:.dst.pod,URI:.http.path,STATUS:.status",
                     "  kscope traffic query 'dns.rcode == \"NXDOMAIN\"' --db traffic.duckdb -w nx.pcapng",
                     "",
                     "--since counts back from now, by capture time: messages read from an old capture file are older."})
@@ -274,7 +277,7 @@ public final class TrafficCommand implements Runnable {
         @Option(names = "--since", paramLabel = "AGE", description = "only messages that started in the last AGE (e.g. 10m, 2h, 7d)")
         String since;
 
-        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table (default), wide, json or yaml")
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = MessagePrinter.FORMATS)
         String output;
 
         @Option(names = {"-w", "--write"}, paramLabel = "FILE.pcapng", description = "write the packets of the matching messages here")
@@ -286,7 +289,7 @@ public final class TrafficCommand implements Runnable {
         @Override
         public void run() {
             var out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
-            var printer = MessagePrinter.of(output, out);
+            var printer = MessagePrinter.of(output, out, Terminal.width());
             Path db = this.db != null ? this.db : History.defaultPath();
             if (!java.nio.file.Files.exists(db)) {
                 throw new KscopeException("no message history at " + db + " (live captures store one there; for a file: kscope traffic -r FILE.pcap --db " + db + ")");

@@ -19,7 +19,7 @@ class DropReporterTest {
         var counter = new AtomicLong();
         var err = new ByteArrayOutputStream();
         var out = new ByteArrayOutputStream();
-        var json = MessagePrinter.of("json", new PrintStream(out, true, StandardCharsets.UTF_8));
+        var json = MessagePrinter.of("json", new PrintStream(out, true, StandardCharsets.UTF_8), 0);
         try (var reporter = new DropReporter(counter::get, json, new PrintStream(err, true, StandardCharsets.UTF_8), Duration.ofMillis(10))) {
             Thread.sleep(100); // nothing dropped: nothing said
             assertThat(err.size()).isZero();

@@ -5,7 +5,7 @@ import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.history.MessageStore;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
-import dev.kscope.traffic.output.MessageFormat;
+import dev.kscope.traffic.output.MessageColumns;
 import dev.kscope.traffic.resolve.EndpointResolver.Name;
 import dev.kscope.traffic.resolve.EndpointResolver.ServicePorts;
 import dev.kscope.traffic.ui.TrafficUi;
@@ -54,7 +54,7 @@ class ServiceNamesTest {
     void jsonAndFilterSeeServicesAndPortNames() throws Exception {
         var m = call(1, FRONTEND_POD.on("10.0.0.5", 41000), ORDERS_IP.on("10.96.0.20", 80), "200");
         @SuppressWarnings("unchecked")
-        var dst = (Map<String, Object>) new ObjectMapper().readValue(MessageFormat.json(m), Map.class).get("dst");
+        var dst = (Map<String, Object>) new ObjectMapper().readValue(MessageColumns.json(m), Map.class).get("dst");
         assertThat(dst).isEqualTo(Map.of("ip", "10.96.0.20", "port", 80, "pod", "", "namespace", "shop", "service", "orders", "port_name", "http",
                 "services", List.of("orders")));
         assertThat(MessageFilter.compile("dst.service == \"orders\" && src.service == \"frontend\" && src.namespace == \"shop\"").test(m)).isTrue();

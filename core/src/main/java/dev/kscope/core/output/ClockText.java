@@ -17,6 +17,11 @@ public final class ClockText {
         this(TimeZone.getDefault());
     }
 
+    /** For tables that say TIME(UTC): the same on every machine. */
+    public static ClockText utc() {
+        return new ClockText(TimeZone.getTimeZone("UTC"));
+    }
+
     ClockText(TimeZone zone) {
         this.zone = zone;
     }

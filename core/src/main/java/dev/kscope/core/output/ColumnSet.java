@@ -22,11 +22,16 @@ public record ColumnSet<E>(List<Column<E>> all) {
     }
 
     public List<Column<E>> defaults() {
-        return all.stream().filter(c -> c.visibility() == Column.Visibility.DEFAULT).toList();
+        return all.stream().filter(c -> c.visibility() == Column.Visibility.DEFAULT || c.visibility() == Column.Visibility.DEFAULT_ONLY).toList();
     }
 
     public List<Column<E>> wide() {
-        return all.stream().filter(c -> c.visibility() != Column.Visibility.HIDDEN).toList();
+        return all.stream().filter(c -> c.visibility() == Column.Visibility.DEFAULT || c.visibility() == Column.Visibility.WIDE).toList();
+    }
+
+    /** The columns JSON and YAML show, whose keys are the paths of {@code -o custom-columns}. */
+    public List<Column<E>> json() {
+        return all.stream().filter(Column::inJson).toList();
     }
 
     public Column<E> byName(String name) {
@@ -102,7 +107,7 @@ public record ColumnSet<E>(List<Column<E>> all) {
         var m = PATH_STEP.matcher(path);
         int at = 0;
         while (m.find() && m.start() == at) {
-            steps.add(m.group(1) != null ? m.group(1) : m.group(2));
+            steps.add(m.group(1) != null ? m.group(1) : "[" + m.group(2));
             at = m.end();
         }
         if (at != path.length()) {
@@ -111,7 +116,7 @@ public record ColumnSet<E>(List<Column<E>> all) {
         // the column whose key (dots and all) starts the path, the longest if several do
         Column<E> column = null;
         int used = 0;
-        for (var c : all) {
+        for (var c : json()) {
             var keySteps = c.key().split("\\.");
             if (keySteps.length > used && keySteps.length <= steps.size()
                     && String.join(".", steps.subList(0, keySteps.length)).toLowerCase(Locale.ROOT).equals(c.key())) {
@@ -121,20 +126,22 @@ public record ColumnSet<E>(List<Column<E>> all) {
         }
         if (column == null) {
             throw new KscopeException("unknown field '" + path + "' in -o custom-columns (available: "
-                    + String.join(",", all.stream().map(c -> "." + c.key()).toList()) + ")", null, 2);
+                    + String.join(",", json().stream().map(c -> "." + c.key()).toList()) + ")", null, 2);
         }
         int width = Math.max(column.width(), header.length());
-        if (used == steps.size()) return new Column<>(header, width, column.align(), Column.Visibility.DEFAULT, column.value(), column.text());
-        var inside = List.copyOf(steps.subList(used, steps.size()));
+        if (used == steps.size()) return new Column<>(header, width, column.align(), Column.Visibility.DEFAULT, column.value(), column.text(), column.cut());
+        // map keys stay strings, list indexes become numbers: parsed once, not per row
+        var inside = steps.subList(used, steps.size()).stream()
+                .<Object>map(s -> s.startsWith("[") ? (Object) Integer.valueOf(s.substring(1)) : s).toList();
         var value = column.value();
-        return Column.of(header, width, Column.Align.LEFT, Column.Visibility.DEFAULT, (E e) -> dig(value.apply(e), inside));
+        return new Column<>(header, width, Column.Align.LEFT, Column.Visibility.DEFAULT, (E e) -> dig(value.apply(e), inside), null, column.cut());
     }
 
-    private static Object dig(Object value, List<String> steps) {
+    private static Object dig(Object value, List<Object> steps) {
         for (var step : steps) {
             value = switch (value) {
-                case Map<?, ?> map -> map.get(step);
-                case List<?> list when step.matches("\\d+") && Integer.parseInt(step) < list.size() -> list.get(Integer.parseInt(step));
+                case Map<?, ?> map when step instanceof String key -> map.get(key);
+                case List<?> list when step instanceof Integer i && i < list.size() -> list.get(i);
                 case null, default -> null;
             };
         }

@@ -17,7 +17,7 @@ public sealed interface OutputFormat {
 
     static OutputFormat parse(String value) {
         var v = value == null ? "" : value.trim();
-        if (v.isEmpty() || v.equals("columns")) return new Table(false, null);
+        if (v.isEmpty() || v.equals("columns") || v.equals("table")) return new Table(false, null);
         if (v.equals("wide")) return new Table(true, null);
         if (v.equals("json")) return new Json();
         if (v.equals("yaml")) return new Yaml();
@@ -28,12 +28,17 @@ public sealed interface OutputFormat {
 
     /** Builds the printer, failing early (before anything is attached) on unknown column names. */
     default <E> EventPrinter<E> printer(ColumnSet<E> columns, java.io.PrintStream out, int terminalWidth) {
+        return printer(columns, out, terminalWidth, "lost_events");
+    }
+
+    /** @param lostName what JSON/YAML call a lost-events record (see {@link JsonPrinter}), e.g. dropped_packets */
+    default <E> EventPrinter<E> printer(ColumnSet<E> columns, java.io.PrintStream out, int terminalWidth, String lostName) {
         return switch (this) {
             case Table t -> new TablePrinter<>(t.columns() != null ? columns.select(t.columns()) : t.wide() ? columns.wide() : columns.defaults(),
                     out, t.wide() ? 0 : terminalWidth);
             case CustomColumns c -> new TablePrinter<>(columns.custom(c.spec()), out, terminalWidth);
-            case Json j -> new JsonPrinter<>(columns.all(), out, false);
-            case Yaml y -> new JsonPrinter<>(columns.all(), out, true);
+            case Json j -> new JsonPrinter<>(columns.json(), out, false, lostName);
+            case Yaml y -> new JsonPrinter<>(columns.json(), out, true, lostName);
         };
     }
 }

@@ -26,7 +26,7 @@ public final class TablePrinter<E> implements EventPrinter<E> {
      */
     public void fitTo(List<? extends E> rows) {
         columns = columns.stream().map(c -> new Column<>(c.name(), 2 + Math.max(c.name().length(),
-                rows.stream().mapToInt(r -> sanitize(c.textOf(r)).length()).max().orElse(0)), Column.Align.LEFT, c.visibility(), c.value(), c.text())).toList();
+                rows.stream().mapToInt(r -> sanitize(c.textOf(r)).length()).max().orElse(0)), Column.Align.LEFT, c.visibility(), c.value(), c.text(), c.cut())).toList();
     }
 
     @Override
@@ -35,7 +35,7 @@ public final class TablePrinter<E> implements EventPrinter<E> {
         headerDone = true;
         line.setLength(0);
         for (int i = 0; i < columns.size(); i++) append(columns.get(i), columns.get(i).name(), i);
-        out.println(line.toString().stripTrailing());
+        endLine();
     }
 
     @Override
@@ -46,7 +46,15 @@ public final class TablePrinter<E> implements EventPrinter<E> {
             var c = columns.get(i);
             append(c, sanitize(c.textOf(event)), i);
         }
-        out.println(line.toString().stripTrailing());
+        endLine();
+    }
+
+    /** Without the padding of the columns left empty at the end; one String per row, no Formatter. */
+    private void endLine() {
+        int end = line.length();
+        while (end > 0 && Character.isWhitespace(line.charAt(end - 1))) end--;
+        line.setLength(end);
+        out.println(line.toString());
     }
 
     private void append(Column<E> c, String text, int index) {
@@ -57,8 +65,8 @@ public final class TablePrinter<E> implements EventPrinter<E> {
             return;
         }
         int width = Math.max(c.width(), c.name().length()); // headers are never cut
-        String t = text.length() > width ? text.substring(0, width - 1) + "…" : text;
-        int pad = width - t.length();
+        String t = c.cut() && text.length() > width ? text.substring(0, width - 1) + "…" : text;
+        int pad = Math.max(0, width - t.length());
         if (c.align() == Column.Align.RIGHT) line.repeat(' ', pad).append(t);
         else line.append(t).repeat(' ', pad);
         line.append(' ');

@@ -7,7 +7,7 @@ import dev.kscope.traffic.filter.MessageFilter;
 import dev.kscope.traffic.message.Endpoint;
 import dev.kscope.traffic.message.Message;
 import dev.kscope.traffic.message.MessageSink;
-import dev.kscope.traffic.output.MessageFormat;
+import dev.kscope.traffic.output.MessageColumns;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -141,7 +141,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
             }
             for (var m : snapshot()) {
                 if (m.id() == id) {
-                    send(ex, 200, "application/json", MessageFormat.json(m));
+                    send(ex, 200, "application/json", MessageColumns.json(m));
                     return;
                 }
             }
@@ -155,7 +155,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
         var sb = new StringBuilder("[");
         for (var m : matching.subList(Math.max(0, matching.size() - query.limit()), matching.size())) {
             if (sb.length() > 1) sb.append(',');
-            sb.append(MessageFormat.json(m));
+            sb.append(MessageColumns.json(m));
         }
         send(ex, 200, "application/json", sb.append(']').toString());
     }
@@ -173,7 +173,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
             if (query.since() >= 0) {
                 for (var m : snapshot()) {
                     if (m.id() > query.since() && query.matches(m)) {
-                        out.write(("data: " + MessageFormat.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        out.write(("data: " + MessageColumns.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
                     }
                 }
             }
@@ -183,7 +183,7 @@ public final class TrafficUi implements MessageSink, AutoCloseable {
                 if (m == null) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8)); // also notices a gone client
                 } else if (query.matches(m)) {
-                    out.write(("data: " + MessageFormat.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.write(("data: " + MessageColumns.json(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
                 }
                 out.flush();
             }
