@@ -1,5 +1,7 @@
 package dev.kscope.capture;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +50,7 @@ class PcapngOutputTest {
             int len = i % 5000 == 17 ? 65_535 : 1 + random.nextInt(i % 3 == 0 ? 60 : 3000); // small and large, a GRO packet now and then
             int offset = random.nextInt(70_000 - len), id = i % 7 == 0 ? 1 : 0;
             long ts = 1_700_000_000_000_000_000L + i * 1000L;
-            assertThat(out.packet(id, ts, source, offset, len, len + 4, PcapngWriter.INBOUND, -1, 262144)).isTrue();
+            assertThat(out.packet(id, ts, source, offset, len, len + 4, PcapngBlocks.INBOUND, -1, 262144)).isTrue();
             sent.add(new Tools.Packet(id, ts, len + 4, source.asSlice(offset, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
             perInterface[id]++;
             if (i % 6000 == 3000) { // quiet for a moment: what is buffered goes to the file, which ends after the last packet
