@@ -73,7 +73,10 @@ public final class PcapngWriter implements AutoCloseable {
     private void ensure(int len) throws IOException {
         if (buf == null) throw new IOException("the output failed earlier");
         synced = false;
-        if (pos + len > buf.byteSize()) handOver(false);
+        if (pos + len > buf.byteSize()) {
+            if (background != null) handOver(false);
+            else flush(); // a caller's channel: written on this thread
+        }
         if (len > buf.byteSize() - pos) throw new IOException("pcapng block of " + len + " bytes is larger than the write buffer");
     }
 

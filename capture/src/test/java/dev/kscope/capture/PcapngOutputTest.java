@@ -70,6 +70,30 @@ class PcapngOutputTest {
         Tools.assertWiresharkReadsCleanly(file);
     }
 
+    /**
+     * A stream (the pipe of {@code kscope traffic}'s live mode) that gets more packets than its 4 MiB buffer holds
+     * with no pause in between: the full buffer goes to the channel, every packet arrives.
+     */
+    @Test
+    void aStreamTakesMorePacketsThanItsBufferHoldsWithoutAPause() throws Exception {
+        var file = dir.resolve("stream.pcapng");
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            var out = PcapngOutput.toStream(channel);
+            out.begin(List.of(new InterfaceInfo("eth0", null, null, InterfaceInfo.LINKTYPE_ETHERNET, 262144, List.of(), null)), 0, List::of);
+            var source = MemorySegment.ofArray(new byte[1500]);
+            var sent = new ArrayList<Tools.Packet>();
+            for (int i = 0; i < 6_000; i++) { // 9 MB
+                source.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                assertThat(out.packet(0, 1_700_000_000_000_000_000L + i, source, 0, 1500, 1500, PcapngBlocks.OUTBOUND, -1, 262144)).isTrue();
+                sent.add(new Tools.Packet(0, 0, 1500, source.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            }
+            out.finish();
+            assertThat(out.failure()).isNull();
+            assertThat(Tools.readPcapng(file).packets()).containsExactlyElementsOf(sent);
+        }
+        Tools.assertWiresharkReadsCleanly(file);
+    }
+
     /** The flags this process opened {@code file} with, from /proc/self/fdinfo. */
     private static int openFlags(Path file) throws Exception {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
