@@ -1,5 +1,7 @@
 package dev.kscope.capture;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -208,7 +210,7 @@ final class BackgroundWriter implements AutoCloseable {
         var c = w.job.chunk;
         for (long x = w.job.firstBlock; x < w.job.aligned; ) {
             int len = c.get(JAVA_INT_UNALIGNED, x + 4);
-            int id = c.get(JAVA_INT_UNALIGNED, x) == PcapngWriter.EPB ? c.get(JAVA_INT_UNALIGNED, x + 8) : -1;
+            int id = c.get(JAVA_INT_UNALIGNED, x) == PcapngBlocks.EPB ? c.get(JAVA_INT_UNALIGNED, x + 8) : -1;
             result.add(new Block(w.offset + x, w.offset + x + len, id));
             x += len;
         }

@@ -1,5 +1,7 @@
 package dev.kscope.capture;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 /**
  * Counters of one interface, or of a whole capture, since it started (tcpdump's end-of-capture lines).
  *
@@ -9,7 +11,8 @@ package dev.kscope.capture;
  * @param droppedByInterface packets the interface itself dropped (its rx_dropped counter)
  * @param interfaceReceived  packets the interface received and sent
  */
-public record CaptureStats(long captured, long received, long droppedByKernel, long droppedByInterface, long interfaceReceived) {
+public record CaptureStats(long captured, long received, long droppedByKernel, long droppedByInterface, long interfaceReceived)
+        implements PcapngBlocks.Counters {
     public static final CaptureStats ZERO = new CaptureStats(0, 0, 0, 0, 0);
 
     public CaptureStats plus(CaptureStats o) {

@@ -1,5 +1,7 @@
 package dev.kscope.capture;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 import java.net.InetAddress;
 import java.util.List;
 
@@ -13,8 +15,8 @@ import java.util.List;
  * @param addresses   the interface's addresses with their prefix lengths
  */
 public record InterfaceInfo(String name, String description, String comment, int linkType, int snaplen,
-                            List<Address> addresses, String filter) {
+                            List<Address> addresses, String filter) implements PcapngBlocks.Interface {
     public static final int LINKTYPE_ETHERNET = 1, LINKTYPE_RAW = 101;
 
-    public record Address(InetAddress address, int prefixLength) {}
+    public record Address(InetAddress address, int prefixLength) implements PcapngBlocks.Address {}
 }

@@ -1,6 +1,7 @@
 package dev.kscope.capture;
 
 import dev.kscope.core.KscopeException;
+import dev.kscope.core.pcapng.PcapngBlocks;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -212,11 +213,11 @@ final class TargetReader implements Runnable {
     /** epb_flags: direction in bits 0-1, reception type in bits 2-4. */
     private static int flags(int pktType) {
         return switch (pktType) {
-            case 0 -> PcapngWriter.INBOUND | 1 << 2;  // PACKET_HOST: unicast to us
-            case 1 -> PcapngWriter.INBOUND | 3 << 2;  // PACKET_BROADCAST
-            case 2 -> PcapngWriter.INBOUND | 2 << 2;  // PACKET_MULTICAST
-            case 3 -> PcapngWriter.INBOUND | 4 << 2;  // PACKET_OTHERHOST: seen in promiscuous mode
-            case PACKET_OUTGOING -> PcapngWriter.OUTBOUND;
+            case 0 -> PcapngBlocks.INBOUND | 1 << 2;  // PACKET_HOST: unicast to us
+            case 1 -> PcapngBlocks.INBOUND | 3 << 2;  // PACKET_BROADCAST
+            case 2 -> PcapngBlocks.INBOUND | 2 << 2;  // PACKET_MULTICAST
+            case 3 -> PcapngBlocks.INBOUND | 4 << 2;  // PACKET_OTHERHOST: seen in promiscuous mode
+            case PACKET_OUTGOING -> PcapngBlocks.OUTBOUND;
             default -> 0;
         };
     }

@@ -1,5 +1,7 @@
 package dev.kscope.capture;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +50,7 @@ class PcapngOutputTest {
             int len = i % 5000 == 17 ? 65_535 : 1 + random.nextInt(i % 3 == 0 ? 60 : 3000); // small and large, a GRO packet now and then
             int offset = random.nextInt(70_000 - len), id = i % 7 == 0 ? 1 : 0;
             long ts = 1_700_000_000_000_000_000L + i * 1000L;
-            assertThat(out.packet(id, ts, source, offset, len, len + 4, PcapngWriter.INBOUND, -1, 262144)).isTrue();
+            assertThat(out.packet(id, ts, source, offset, len, len + 4, PcapngBlocks.INBOUND, -1, 262144)).isTrue();
             sent.add(new Tools.Packet(id, ts, len + 4, source.asSlice(offset, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
             perInterface[id]++;
             if (i % 6000 == 3000) { // quiet for a moment: what is buffered goes to the file, which ends after the last packet
@@ -65,6 +67,30 @@ class PcapngOutputTest {
         assertThat(read.packets()).extracting(Tools.Packet::iface).containsExactlyElementsOf(sent.stream().map(Tools.Packet::iface).toList());
         assertThat(read.delivered()).containsExactly(perInterface[0], perInterface[1]);
         assertThat(Files.size(file)).isGreaterThan(20L << 20); // dozens of chunks
+        Tools.assertWiresharkReadsCleanly(file);
+    }
+
+    /**
+     * A stream (the pipe of {@code kscope traffic}'s live mode) that gets more packets than its 4 MiB buffer holds
+     * with no pause in between: the full buffer goes to the channel, every packet arrives.
+     */
+    @Test
+    void aStreamTakesMorePacketsThanItsBufferHoldsWithoutAPause() throws Exception {
+        var file = dir.resolve("stream.pcapng");
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            var out = PcapngOutput.toStream(channel);
+            out.begin(List.of(new InterfaceInfo("eth0", null, null, InterfaceInfo.LINKTYPE_ETHERNET, 262144, List.of(), null)), 0, List::of);
+            var source = MemorySegment.ofArray(new byte[1500]);
+            var sent = new ArrayList<Tools.Packet>();
+            for (int i = 0; i < 6_000; i++) { // 9 MB
+                source.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                assertThat(out.packet(0, 1_700_000_000_000_000_000L + i, source, 0, 1500, 1500, PcapngBlocks.OUTBOUND, -1, 262144)).isTrue();
+                sent.add(new Tools.Packet(0, 0, 1500, source.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            }
+            out.finish();
+            assertThat(out.failure()).isNull();
+            assertThat(Tools.readPcapng(file).packets()).containsExactlyElementsOf(sent);
+        }
         Tools.assertWiresharkReadsCleanly(file);
     }
 

@@ -1,5 +1,7 @@
 package dev.kscope.capture;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -153,7 +155,7 @@ final class Tools {
             assertThat(len % 4).isZero();
             assertThat(b.getInt(pos + len - 4)).as("trailing length of block at " + pos).isEqualTo(len);
             switch (type) {
-                case PcapngWriter.IDB -> {
+                case PcapngBlocks.IDB -> {
                     String name = null, comment = null, v4 = null;
                     for (int o = pos + 16; o < pos + len - 4; ) {
                         int code = b.getShort(o) & 0xffff, olen = b.getShort(o + 2) & 0xffff;
@@ -172,12 +174,12 @@ final class Tools {
                     comments.add(comment);
                     ipv4.add(v4);
                 }
-                case PcapngWriter.EPB -> {
+                case PcapngBlocks.EPB -> {
                     int ifid = b.getInt(pos + 8), cap = b.getInt(pos + 20), orig = b.getInt(pos + 24);
                     long ts = (b.getInt(pos + 12) & 0xffffffffL) << 32 | (b.getInt(pos + 16) & 0xffffffffL);
                     packets.add(new Packet(ifid, ts, orig, Arrays.copyOfRange(b.array(), pos + 28, pos + 28 + cap)));
                 }
-                case PcapngWriter.ISB -> {
+                case PcapngBlocks.ISB -> {
                     isbs++;
                     for (int o = pos + 20; o < pos + len - 4; ) {
                         int code = b.getShort(o) & 0xffff, olen = b.getShort(o + 2) & 0xffff;
@@ -188,7 +190,7 @@ final class Tools {
                 }
                 default -> { }
             }
-            if (type != PcapngWriter.ISB) delivered.clear();
+            if (type != PcapngBlocks.ISB) delivered.clear();
             pos += len;
         }
         return new Pcapng(names, comments, ipv4, packets, isbs, delivered);

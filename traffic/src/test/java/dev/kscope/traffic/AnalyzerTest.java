@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.kscope.traffic.Replay.MS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class AnalyzerTest {
@@ -22,11 +23,12 @@ class AnalyzerTest {
 
     @Test
     void endpointsAreAttributedToPodsAndFilterable() {
-        var t = new TcpScript("10.244.1.5", 40000, "10.244.2.9", 8080).handshake();
-        t.send("GET /cart HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
-        t.close();
-        TcpScript.analyzeFrames(dir.resolve("p.pcap"), t.frames);
+        var replay = new Replay();
+        var t = replay.tcp("10.244.1.5", 40000, "10.244.2.9", 8080).handshake(MS);
+        t.send(MS, "GET /cart HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+        t.close(MS);
+        Replay.analyzeFrames(dir.resolve("p.pcap"), replay.frames);
         EndpointResolver pods = ip -> switch (ip) {
             case "10.244.1.5" -> EndpointResolver.Name.pod("shop", "frontend-7d9f");
             case "10.244.2.9" -> EndpointResolver.Name.pod("shop", "web");
@@ -57,25 +59,27 @@ class AnalyzerTest {
         var client = DissectorFuzzTest.h2Frame(4, 0, 0, new byte[0])
                 + DissectorFuzzTest.h2Frame(1, 5, 1, DissectorFuzzTest.hpack(enc, first))
                 + DissectorFuzzTest.h2Frame(1, 5, 3, DissectorFuzzTest.hpack(enc, bomb));
-        var t = new TcpScript("10.0.0.1", 40000, "10.0.0.2", 80).handshake();
-        t.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + client);
-        t.close();
-        var ms = t.analyze(dir);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40000, "10.0.0.2", 80).handshake(MS);
+        t.send(MS, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + client);
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).hasSize(1);
         assertThat(ms.getFirst().problem()).startsWith("malformed: HPACK");
-        assertThat(t.frames.get(3).length).isLessThan(20_000);
+        assertThat(replay.frames.get(3).length).isLessThan(20_000);
     }
 
     @Test
     void hugeChunkedBodyStreamsThroughWithBoundedBuffers() {
-        var t = new TcpScript("10.0.0.1", 40000, "10.0.0.2", 80).handshake();
-        t.send("POST /upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40000, "10.0.0.2", 80).handshake(MS);
+        t.send(MS, "POST /upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
         var chunk = ("4000\r\n" + "y".repeat(0x4000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        for (int i = 0; i < 800; i++) t.send(chunk); // 12.5 MiB in 16 KiB chunks (one per segment)
-        t.send("0\r\n\r\n");
-        t.reply("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
-        t.close();
-        var ms = t.analyze(dir);
+        for (int i = 0; i < 800; i++) t.send(MS, chunk); // 12.5 MiB in 16 KiB chunks (one per segment)
+        t.send(MS, "0\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).singleElement().satisfies(m -> {
             assertThat(m.status()).isEqualTo("201");
             assertThat(((Map<?, ?>) m.details().get("http")).get("request_body_size")).isEqualTo(800L * 0x4000);

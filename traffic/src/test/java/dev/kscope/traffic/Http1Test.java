@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
 
+import static dev.kscope.traffic.Replay.MS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class Http1Test {
@@ -24,16 +25,17 @@ class Http1Test {
 
     @Test
     void keepAlivePipelinedRequestsPairInOrderAcrossOddSegmentBoundaries() {
-        var t = new TcpScript("10.0.0.1", 40000, "10.0.0.2", 80).handshake();
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40000, "10.0.0.2", 80).handshake(MS);
         var reqs = "GET /a HTTP/1.1\r\nHost: web\r\n\r\nPOST /b?x=1 HTTP/1.1\r\nHost: web\r\nContent-Length: 5\r\n\r\nhello";
-        t.send(reqs.substring(0, 7));
-        t.send(reqs.substring(7, 40));
-        t.send(reqs.substring(40));
+        t.send(MS, reqs.substring(0, 7));
+        t.send(MS, reqs.substring(7, 40));
+        t.send(MS, reqs.substring(40));
         var resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nhi"
                 + "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nbusy\r\n3\r\n!!!\r\n0\r\nX-T: 1\r\n\r\n";
-        for (int i = 0; i < resp.length(); i += 11) t.reply(resp.substring(i, Math.min(resp.length(), i + 11)));
-        t.close();
-        var ms = t.analyze(dir);
+        for (int i = 0; i < resp.length(); i += 11) t.reply(MS, resp.substring(i, Math.min(resp.length(), i + 11)));
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).hasSize(2);
         assertThat(ms.get(0).summary()).isEqualTo("GET /a");
         assertThat(ms.get(0).status()).isEqualTo("200");
@@ -51,12 +53,13 @@ class Http1Test {
 
     @Test
     void outOfOrderAndRetransmittedSegmentsAreReassembled() {
-        var t = new TcpScript("10.0.0.1", 40001, "10.0.0.2", 8080).handshake();
-        int a = t.send("GET /ooo HTTP/1.1\r\n");
-        int b = t.send("Host: x\r\n");
-        int c = t.send("\r\n");
-        int r1 = t.reply("HTTP/1.1 204 No Content\r\n\r\n");
-        var ms = t.analyze(dir, 0, 1, 2, c, a, a, b, b, r1, r1);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40001, "10.0.0.2", 8080).handshake(MS);
+        int a = t.send(MS, "GET /ooo HTTP/1.1\r\n");
+        int b = t.send(MS, "Host: x\r\n");
+        int c = t.send(MS, "\r\n");
+        int r1 = t.reply(MS, "HTTP/1.1 204 No Content\r\n\r\n");
+        var ms = replay.analyze(dir, 0, 1, 2, c, a, a, b, b, r1, r1);
         assertThat(ms).singleElement().satisfies(m -> {
             assertThat(m.summary()).isEqualTo("GET /ooo");
             assertThat(m.status()).isEqualTo("204");
@@ -66,16 +69,17 @@ class Http1Test {
 
     @Test
     void lostSegmentBecomesAGapAndTheStreamResyncsAtTheNextRequest() {
-        var t = new TcpScript("10.0.0.1", 40002, "10.0.0.2", 80).handshake();
-        t.send("GET /one HTTP/1.1\r\nHost: x\r\n");
-        int lost = t.send("X-Lost: yes\r\n\r\n");
-        t.reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        t.send("GET /two HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-        t.clientAck();
-        t.close();
-        var order = IntStream.range(0, t.frames.size()).filter(i -> i != lost).toArray();
-        var ms = t.analyze(dir, order);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40002, "10.0.0.2", 80).handshake(MS);
+        t.send(MS, "GET /one HTTP/1.1\r\nHost: x\r\n");
+        int lost = t.send(MS, "X-Lost: yes\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        t.send(MS, "GET /two HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        t.clientAck(MS);
+        t.close(MS);
+        var order = IntStream.range(0, replay.frames.size()).filter(i -> i != lost).toArray();
+        var ms = replay.analyze(dir, order);
         assertThat(ms).extracting(Message::summary).containsExactly("GET /one", "GET /two");
         assertThat(ms.get(0).problem()).startsWith("gap in capture");
         assertThat(ms.get(0).status()).isEqualTo("200");
@@ -85,12 +89,13 @@ class Http1Test {
 
     @Test
     void connectionAlreadyOpenWhenCaptureStartsIsPickedUpAtTheNextMessage() {
-        var t = new TcpScript("10.0.0.1", 40003, "10.0.0.2", 80);
-        t.send("ody-of-an-earlier-request");
-        t.reply("tail of an earlier response");
-        t.send("GET /later HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
-        var ms = t.analyze(dir);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40003, "10.0.0.2", 80);
+        t.send(MS, "ody-of-an-earlier-request");
+        t.reply(MS, "tail of an earlier response");
+        t.send(MS, "GET /later HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
+        var ms = replay.analyze(dir);
         assertThat(ms).singleElement().satisfies(m -> {
             assertThat(m.summary()).isEqualTo("GET /later");
             assertThat(m.src().port()).isEqualTo(40003);
@@ -104,19 +109,20 @@ class Http1Test {
         try (var z = new GZIPOutputStream(gz)) {
             z.write("{\"ok\":true}".getBytes(StandardCharsets.UTF_8));
         }
-        var t = new TcpScript("10.0.0.1", 40004, "10.0.0.2", 80).handshake();
-        t.send("GET /z HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n");
-        t.reply(("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + gz.size() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        t.reply(gz.toByteArray());
-        t.send("GET /big HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789");
-        int lost = t.reply("0123456789");
-        t.reply("0123456789");
-        t.clientAck();
-        t.send("GET /after HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        var order = IntStream.range(0, t.frames.size()).filter(i -> i != lost).toArray();
-        var ms = t.analyze(dir, order);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40004, "10.0.0.2", 80).handshake(MS);
+        t.send(MS, "GET /z HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n");
+        t.reply(MS, ("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + gz.size() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        t.reply(MS, gz.toByteArray());
+        t.send(MS, "GET /big HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789");
+        int lost = t.reply(MS, "0123456789");
+        t.reply(MS, "0123456789");
+        t.clientAck(MS);
+        t.send(MS, "GET /after HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        var order = IntStream.range(0, replay.frames.size()).filter(i -> i != lost).toArray();
+        var ms = replay.analyze(dir, order);
         assertThat(ms).extracting(Message::summary).containsExactly("GET /z", "GET /big", "GET /after");
         assertThat(http(ms.get(0))).containsEntry("response_body", "{\"ok\":true}");
         assertThat(ms.get(1).problem()).isEqualTo("gap in capture (10 body bytes missing)");
@@ -126,15 +132,16 @@ class Http1Test {
 
     @Test
     void headInterimAndUntilCloseResponses() {
-        var t = new TcpScript("10.0.0.1", 40005, "10.0.0.2", 80).handshake();
-        t.send("HEAD /h HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
-        t.send("POST /p HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
-        t.reply("HTTP/1.1 100 Continue\r\n\r\n");
-        t.send("ok");
-        t.reply("HTTP/1.0 200 OK\r\n\r\nuntil close");
-        t.close();
-        var ms = t.analyze(dir);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40005, "10.0.0.2", 80).handshake(MS);
+        t.send(MS, "HEAD /h HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        t.send(MS, "POST /p HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 100 Continue\r\n\r\n");
+        t.send(MS, "ok");
+        t.reply(MS, "HTTP/1.0 200 OK\r\n\r\nuntil close");
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).extracting(Message::summary, Message::status).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("HEAD /h", "200"), org.assertj.core.groups.Tuple.tuple("POST /p", "200"));
         assertThat(http(ms.get(1))).containsEntry("response_body", "until close").containsEntry("request_body", "ok");
@@ -143,13 +150,14 @@ class Http1Test {
 
     @Test
     void malformedAndAdversarialInputIsMarkedNotFatal() {
-        var t = new TcpScript("10.0.0.1", 40006, "10.0.0.2", 80).handshake();
-        t.send("GET /x HTTP/1.1\r\nBad Header Line\r\n\r\n");
-        t.reply("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-        t.send("GET /huge HTTP/1.1\r\n\r\n");
-        t.reply("HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\nabc");
-        t.close();
-        var ms = t.analyze(dir);
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40006, "10.0.0.2", 80).handshake(MS);
+        t.send(MS, "GET /x HTTP/1.1\r\nBad Header Line\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        t.send(MS, "GET /huge HTTP/1.1\r\n\r\n");
+        t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\nabc");
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).hasSize(2);
         assertThat(ms.get(0).problem()).isEqualTo("malformed: bad header line");
         assertThat(ms.get(0).status()).isEqualTo("400");
@@ -159,10 +167,11 @@ class Http1Test {
 
     @Test
     void requestWithoutResponseIsReportedAtClose() {
-        var t = new TcpScript("::1", 40007, "::2", 80).handshake();
-        t.send("DELETE /gone HTTP/1.1\r\n\r\n");
-        t.close();
-        var ms = t.analyze(dir);
+        var replay = new Replay();
+        var t = replay.tcp("::1", 40007, "::2", 80).handshake(MS);
+        t.send(MS, "DELETE /gone HTTP/1.1\r\n\r\n");
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).singleElement().satisfies(m -> {
             assertThat(m.problem()).isEqualTo("no response");
             assertThat(m.latencyNanos()).isEqualTo(-1);

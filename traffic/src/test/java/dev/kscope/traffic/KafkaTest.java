@@ -42,6 +42,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.kscope.traffic.Replay.MS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
@@ -108,7 +109,8 @@ class KafkaTest {
 
     @Test
     void produceFetchMetadataAcrossVersions() {
-        var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 50000, "10.0.0.9", 9092).handshake(MS);
         short[][] calls = {{18, 3}, {0, 3}, {0, 8}, {0, 9}, {0, 12}, {1, 4}, {1, 11}, {1, 12}, {1, 13}, {3, 12}};
         for (var c : calls) {
             var api = ApiKeys.forId(c[0]);
@@ -133,14 +135,14 @@ class KafkaTest {
                 }
             }
             // Odd pieces: the size prefix split, the body split.
-            t.send(java.util.Arrays.copyOfRange(q, 0, 3));
-            t.send(java.util.Arrays.copyOfRange(q, 3, q.length / 2));
-            t.send(java.util.Arrays.copyOfRange(q, q.length / 2, q.length));
-            t.reply(java.util.Arrays.copyOfRange(r, 0, 5));
-            t.reply(java.util.Arrays.copyOfRange(r, 5, r.length));
+            t.send(MS, java.util.Arrays.copyOfRange(q, 0, 3));
+            t.send(MS, java.util.Arrays.copyOfRange(q, 3, q.length / 2));
+            t.send(MS, java.util.Arrays.copyOfRange(q, q.length / 2, q.length));
+            t.reply(MS, java.util.Arrays.copyOfRange(r, 0, 5));
+            t.reply(MS, java.util.Arrays.copyOfRange(r, 5, r.length));
         }
-        t.close();
-        var ms = t.analyze(dir);
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).extracting(Message::protocol).containsOnly("kafka");
         assertThat(ms).extracting(Message::summary, Message::status).containsExactly(
                 tuple("ApiVersions v3", "NONE"),
@@ -180,11 +182,12 @@ class KafkaTest {
      */
     @Test
     void everyVersionOfTheReadApis() {
-        var naming = new TcpScript("10.0.0.1", 49999, "10.0.0.9", 9092).handshake();
-        naming.send(request(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null)));
-        naming.reply(response(ApiKeys.METADATA, (short) 12, metadata((short) 0)));
-        naming.close();
-        var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
+        var replay = new Replay();
+        var naming = replay.tcp("10.0.0.1", 49999, "10.0.0.9", 9092).handshake(MS);
+        naming.send(MS, request(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null)));
+        naming.reply(MS, response(ApiKeys.METADATA, (short) 12, metadata((short) 0)));
+        naming.close(MS);
+        var t = replay.tcp("10.0.0.1", 50000, "10.0.0.9", 9092).handshake(MS);
         var expected = new java.util.ArrayList<org.assertj.core.groups.Tuple>();
         for (var api : List.of(ApiKeys.PRODUCE, ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.METADATA, ApiKeys.CREATE_TOPICS,
                 ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH, ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP, ApiKeys.HEARTBEAT)) {
@@ -193,14 +196,14 @@ class KafkaTest {
                 String errorName = error == 0 ? "NONE" : "UNKNOWN_TOPIC_OR_PARTITION";
                 switch (api) {
                     case PRODUCE -> {
-                        t.send(request(api, v, new ProduceRequestData().setAcks((short) -1).setTimeoutMs(1000).setTopicData(
+                        t.send(MS, request(api, v, new ProduceRequestData().setAcks((short) -1).setTimeoutMs(1000).setTopicData(
                                 new ProduceRequestData.TopicProduceDataCollection(List.of(
                                         new ProduceRequestData.TopicProduceData().setName("orders").setTopicId(TOPIC_ID).setPartitionData(List.of(
                                                 new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records()),
                                                 new ProduceRequestData.PartitionProduceData().setIndex(1).setRecords(records()))),
                                         new ProduceRequestData.TopicProduceData().setName("payments").setTopicId(PAYMENTS_ID).setPartitionData(List.of(
                                                 new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(gzipped())))).iterator()))));
-                        t.reply(response(api, v, new ProduceResponseData().setResponses(new ProduceResponseData.TopicProduceResponseCollection(List.of(
+                        t.reply(MS, response(api, v, new ProduceResponseData().setResponses(new ProduceResponseData.TopicProduceResponseCollection(List.of(
                                 new ProduceResponseData.TopicProduceResponse().setName("orders").setTopicId(TOPIC_ID).setPartitionResponses(List.of(
                                         new ProduceResponseData.PartitionProduceResponse().setIndex(0),
                                         new ProduceResponseData.PartitionProduceResponse().setIndex(1))),
@@ -211,7 +214,7 @@ class KafkaTest {
                         expected.add(tuple("Produce v" + v + " orders,payments (5 records)", errorName, 3L, 5L, "none,gzip"));
                     }
                     case FETCH -> {
-                        t.send(request(api, v, new FetchRequestData().setReplicaId(-1).setMaxWaitMs(500).setMinBytes(1).setMaxBytes(1 << 20)
+                        t.send(MS, request(api, v, new FetchRequestData().setReplicaId(-1).setMaxWaitMs(500).setMinBytes(1).setMaxBytes(1 << 20)
                                 .setSessionId(0).setSessionEpoch(v < 7 ? -1 : 0).setRackId("r1").setTopics(List.of(
                                         new FetchRequestData.FetchTopic().setTopic("orders").setTopicId(TOPIC_ID).setPartitions(List.of(
                                                 new FetchRequestData.FetchPartition().setPartition(0).setPartitionMaxBytes(1 << 20)
@@ -220,7 +223,7 @@ class KafkaTest {
                                                 new FetchRequestData.FetchPartition().setPartition(0).setPartitionMaxBytes(1 << 20)))))
                                 .setForgottenTopicsData(v < 7 ? List.of() : List.of(new FetchRequestData.ForgottenTopic().setTopic("old")
                                         .setTopicId(Uuid.randomUuid()).setPartitions(List.of(4))))));
-                        t.reply(response(api, v, new FetchResponseData().setSessionId(v < 7 ? 0 : 77).setResponses(List.of(
+                        t.reply(MS, response(api, v, new FetchResponseData().setSessionId(v < 7 ? 0 : 77).setResponses(List.of(
                                 new FetchResponseData.FetchableTopicResponse().setTopic("orders").setTopicId(TOPIC_ID).setPartitions(List.of(
                                         new FetchResponseData.PartitionData().setPartitionIndex(0).setHighWatermark(1).setRecords(records())
                                                 .setAbortedTransactions(List.of(new FetchResponseData.AbortedTransaction().setProducerId(1))))),
@@ -229,29 +232,29 @@ class KafkaTest {
                         expected.add(tuple("Fetch v" + v + " orders,payments (4 records)", errorName, 2L, 4L, "none,gzip"));
                     }
                     case LIST_OFFSETS -> {
-                        t.send(request(api, v, new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
+                        t.send(MS, request(api, v, new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
                                 new ListOffsetsRequestData.ListOffsetsTopic().setName("orders").setPartitions(List.of(
                                         new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-2),
                                         new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(1).setTimestamp(-2)))))));
-                        t.reply(response(api, v, new ListOffsetsResponseData().setTopics(List.of(
+                        t.reply(MS, response(api, v, new ListOffsetsResponseData().setTopics(List.of(
                                 new ListOffsetsResponseData.ListOffsetsTopicResponse().setName("orders").setPartitions(List.of(
                                         new ListOffsetsResponseData.ListOffsetsPartitionResponse().setPartitionIndex(0).setOffset(5),
                                         new ListOffsetsResponseData.ListOffsetsPartitionResponse().setPartitionIndex(1).setErrorCode(error)))))));
                         expected.add(tuple("ListOffsets v" + v + " orders", errorName, 2L, null, null));
                     }
                     case METADATA -> {
-                        t.send(request(api, v, new MetadataRequestData().setTopics(List.of(
+                        t.send(MS, request(api, v, new MetadataRequestData().setTopics(List.of(
                                 new MetadataRequestData.MetadataRequestTopic().setName("orders").setTopicId(v >= 10 ? TOPIC_ID : Uuid.ZERO_UUID)))));
-                        t.reply(response(api, v, metadata(error)));
+                        t.reply(MS, response(api, v, metadata(error)));
                         expected.add(tuple("Metadata v" + v + " orders,payments", errorName, 3L, null, null));
                     }
                     case OFFSET_COMMIT -> {
-                        t.send(request(api, v, new OffsetCommitRequestData().setGroupId("g1").setMemberId("m1").setTopics(List.of(
+                        t.send(MS, request(api, v, new OffsetCommitRequestData().setGroupId("g1").setMemberId("m1").setTopics(List.of(
                                 new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("orders").setTopicId(TOPIC_ID).setPartitions(List.of(
                                         new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(5)
                                                 .setCommittedMetadata("m"),
                                         new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(1)))))));
-                        t.reply(response(api, v, new OffsetCommitResponseData().setTopics(List.of(
+                        t.reply(MS, response(api, v, new OffsetCommitResponseData().setTopics(List.of(
                                 new OffsetCommitResponseData.OffsetCommitResponseTopic().setName("orders").setTopicId(TOPIC_ID).setPartitions(List.of(
                                         new OffsetCommitResponseData.OffsetCommitResponsePartition().setPartitionIndex(0),
                                         new OffsetCommitResponseData.OffsetCommitResponsePartition().setPartitionIndex(1).setErrorCode(error)))))));
@@ -260,12 +263,12 @@ class KafkaTest {
                     case OFFSET_FETCH -> {
                         var fetchTopics = List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("orders").setTopicId(TOPIC_ID)
                                 .setPartitionIndexes(List.of(0, 1)));
-                        t.send(request(api, v, v <= 7
+                        t.send(MS, request(api, v, v <= 7
                                 ? new OffsetFetchRequestData().setGroupId("g1").setTopics(List.of(
                                         new OffsetFetchRequestData.OffsetFetchRequestTopic().setName("orders").setPartitionIndexes(List.of(0, 1))))
                                 : new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
                                         .setGroupId("g1").setTopics(fetchTopics)))));
-                        t.reply(response(api, v, v <= 7
+                        t.reply(MS, response(api, v, v <= 7
                                 ? new OffsetFetchResponseData().setErrorCode(v >= 2 ? error : 0).setTopics(List.of(
                                         new OffsetFetchResponseData.OffsetFetchResponseTopic().setName("orders").setPartitions(List.of(
                                                 new OffsetFetchResponseData.OffsetFetchResponsePartition().setPartitionIndex(0).setCommittedOffset(5),
@@ -278,33 +281,33 @@ class KafkaTest {
                         expected.add(tuple("OffsetFetch v" + v + " group=g1 orders", errorName, 2L, null, null));
                     }
                     case FIND_COORDINATOR -> {
-                        t.send(request(api, v, v <= 3 ? new FindCoordinatorRequestData().setKey("g1")
+                        t.send(MS, request(api, v, v <= 3 ? new FindCoordinatorRequestData().setKey("g1")
                                 : new FindCoordinatorRequestData().setCoordinatorKeys(List.of("g1", "g2"))));
-                        t.reply(response(api, v, v <= 3 ? new FindCoordinatorResponseData().setErrorCode(error).setHost("b1")
+                        t.reply(MS, response(api, v, v <= 3 ? new FindCoordinatorResponseData().setErrorCode(error).setHost("b1")
                                 : new FindCoordinatorResponseData().setCoordinators(List.of(
                                         new FindCoordinatorResponseData.Coordinator().setKey("g1").setHost("b1"),
                                         new FindCoordinatorResponseData.Coordinator().setKey("g2").setErrorCode(error)))));
                         expected.add(tuple("FindCoordinator v" + v + " group=" + (v <= 3 ? "g1" : "g1,g2"), errorName, null, null, null));
                     }
                     case JOIN_GROUP -> {
-                        t.send(request(api, v, new JoinGroupRequestData().setGroupId("g1").setSessionTimeoutMs(10_000).setMemberId("")
+                        t.send(MS, request(api, v, new JoinGroupRequestData().setGroupId("g1").setSessionTimeoutMs(10_000).setMemberId("")
                                 .setProtocolType("consumer")));
-                        t.reply(response(api, v, new JoinGroupResponseData().setErrorCode(Errors.MEMBER_ID_REQUIRED.code()).setMemberId("m1")));
+                        t.reply(MS, response(api, v, new JoinGroupResponseData().setErrorCode(Errors.MEMBER_ID_REQUIRED.code()).setMemberId("m1")));
                         expected.add(tuple("JoinGroup v" + v + " group=g1", "MEMBER_ID_REQUIRED", null, null, null));
                     }
                     case HEARTBEAT -> {
-                        t.send(request(api, v, new HeartbeatRequestData().setGroupId("g1").setGenerationId(1).setMemberId("m1")));
-                        t.reply(response(api, v, new HeartbeatResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code())));
+                        t.send(MS, request(api, v, new HeartbeatRequestData().setGroupId("g1").setGenerationId(1).setMemberId("m1")));
+                        t.reply(MS, response(api, v, new HeartbeatResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code())));
                         expected.add(tuple("Heartbeat v" + v + " group=g1", "REBALANCE_IN_PROGRESS", null, null, null));
                     }
                     default -> {
-                        t.send(request(api, v, new CreateTopicsRequestData().setTimeoutMs(1000).setTopics(
+                        t.send(MS, request(api, v, new CreateTopicsRequestData().setTimeoutMs(1000).setTopics(
                                 new CreateTopicsRequestData.CreatableTopicCollection(List.of(new CreateTopicsRequestData.CreatableTopic()
                                         .setName("orders").setNumPartitions(3).setReplicationFactor((short) 1).setConfigs(
                                                 new CreateTopicsRequestData.CreatableTopicConfigCollection(List.of(
                                                         new CreateTopicsRequestData.CreatableTopicConfig().setName("cleanup.policy")
                                                                 .setValue("compact")).iterator()))).iterator()))));
-                        t.reply(response(api, v, new CreateTopicsResponseData().setTopics(new CreateTopicsResponseData.CreatableTopicResultCollection(
+                        t.reply(MS, response(api, v, new CreateTopicsResponseData().setTopics(new CreateTopicsResponseData.CreatableTopicResultCollection(
                                 List.of(new CreateTopicsResponseData.CreatableTopicResult().setName("orders").setTopicId(TOPIC_ID)
                                         .setErrorCode((short) (error == 0 ? 0 : 36)).setErrorMessage(error == 0 ? null : "exists")
                                         .setNumPartitions(3).setReplicationFactor((short) 1)
@@ -315,10 +318,8 @@ class KafkaTest {
                 }
             }
         }
-        t.close();
-        var frames = new java.util.ArrayList<>(naming.frames);
-        frames.addAll(t.frames);
-        var ms = TcpScript.analyzeFrames(dir.resolve("versions.pcap"), frames);
+        t.close(MS);
+        var ms = Replay.analyzeFrames(dir.resolve("versions.pcap"), replay.frames);
         assertThat(ms.getFirst().summary()).isEqualTo("Metadata v12 orders,payments");
         assertThat(ms.subList(1, ms.size())).extracting(Message::summary, Message::status, m -> kafka(m).get("partitions"),
                 m -> kafka(m).get("records"), m -> kafka(m).get("compression")).containsExactlyElementsOf(expected);
@@ -356,17 +357,18 @@ class KafkaTest {
             batches.put(b.buffer());
         }
         batches.flip();
-        var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 50000, "10.0.0.9", 9092).handshake(MS);
         short v = 16;
-        t.send(request(ApiKeys.FETCH, v, fetch("payments")));
+        t.send(MS, request(ApiKeys.FETCH, v, fetch("payments")));
         var r = response(ApiKeys.FETCH, v, new FetchResponseData().setResponses(List.of(new FetchResponseData.FetchableTopicResponse()
                 .setTopicId(TOPIC_ID).setPartitions(List.of(new FetchResponseData.PartitionData().setPartitionIndex(0)
                         .setHighWatermark(200).setRecords(MemoryRecords.readableRecords(batches)))))));
-        for (int at = 0; at < r.length; at += 1448) t.reply(java.util.Arrays.copyOfRange(r, at, Math.min(r.length, at + 1448)));
-        t.send(request(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(List.of())));
-        t.reply(response(ApiKeys.METADATA, (short) 12, new MetadataResponseData()));
-        t.close();
-        var ms = t.analyze(dir);
+        for (int at = 0; at < r.length; at += 1448) t.reply(MS, java.util.Arrays.copyOfRange(r, at, Math.min(r.length, at + 1448)));
+        t.send(MS, request(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(List.of())));
+        t.reply(MS, response(ApiKeys.METADATA, (short) 12, new MetadataResponseData()));
+        t.close(MS);
+        var ms = replay.analyze(dir);
         assertThat(ms).extracting(Message::summary).containsExactly("Fetch v16 AAAAAAAAAAAAAAAAAAAAAQ (62 records)", "Metadata v12");
         assertThat(ms.getFirst().status()).isEqualTo("NONE");
         assertThat(kafka(ms.getFirst())).containsEntry("note", "only the first 64 KiB of " + (r.length - 4) + " bytes read: counts are partial");
@@ -377,18 +379,19 @@ class KafkaTest {
     /** A failed CreateTopics answers with the zero topic id: that names nothing. */
     @Test
     void theZeroTopicIdIsNeverNamed() {
-        var t = new TcpScript("10.0.0.1", 50000, "10.0.0.9", 9092).handshake();
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 50000, "10.0.0.9", 9092).handshake(MS);
         short v = 7;
-        t.send(request(ApiKeys.CREATE_TOPICS, v, new CreateTopicsRequestData().setTopics(new CreateTopicsRequestData.CreatableTopicCollection(
+        t.send(MS, request(ApiKeys.CREATE_TOPICS, v, new CreateTopicsRequestData().setTopics(new CreateTopicsRequestData.CreatableTopicCollection(
                 List.of(new CreateTopicsRequestData.CreatableTopic().setName("orders").setNumPartitions(1).setReplicationFactor((short) 1)).iterator()))));
-        t.reply(response(ApiKeys.CREATE_TOPICS, v, new CreateTopicsResponseData().setTopics(new CreateTopicsResponseData.CreatableTopicResultCollection(
+        t.reply(MS, response(ApiKeys.CREATE_TOPICS, v, new CreateTopicsResponseData().setTopics(new CreateTopicsResponseData.CreatableTopicResultCollection(
                 List.of(new CreateTopicsResponseData.CreatableTopicResult().setName("orders").setTopicId(Uuid.ZERO_UUID).setErrorCode((short) 36)
                         .setNumPartitions(-1).setReplicationFactor((short) -1)).iterator()))));
-        t.send(request(ApiKeys.FETCH, (short) 13, new FetchRequestData().setReplicaId(-1).setSessionEpoch(-1).setTopics(List.of(
+        t.send(MS, request(ApiKeys.FETCH, (short) 13, new FetchRequestData().setReplicaId(-1).setSessionEpoch(-1).setTopics(List.of(
                 new FetchRequestData.FetchTopic().setTopicId(Uuid.ZERO_UUID).setPartitions(List.of(new FetchRequestData.FetchPartition()))))));
-        t.reply(response(ApiKeys.FETCH, (short) 13, new FetchResponseData().setErrorCode((short) 100)));
-        t.close();
-        assertThat(t.analyze(dir)).extracting(Message::summary, Message::status).containsExactly(
+        t.reply(MS, response(ApiKeys.FETCH, (short) 13, new FetchResponseData().setErrorCode((short) 100)));
+        t.close(MS);
+        assertThat(replay.analyze(dir)).extracting(Message::summary, Message::status).containsExactly(
                 tuple("CreateTopics v7 orders", "TOPIC_ALREADY_EXISTS"),
                 tuple("Fetch v13 AAAAAAAAAAAAAAAAAAAAAA", "UNKNOWN_TOPIC_ID"));
     }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static dev.kscope.traffic.Replay.MS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class PcapSourceTest {
@@ -45,14 +46,15 @@ class PcapSourceTest {
     }
 
     private Path conversation() {
-        var t = new TcpScript("10.0.0.1", 40000, "10.0.0.2", 80).handshake();
+        var replay = new Replay();
+        var t = replay.tcp("10.0.0.1", 40000, "10.0.0.2", 80).handshake(MS);
         for (int i = 0; i < 20; i++) {
-            t.send("GET /item/" + i + " HTTP/1.1\r\nHost: x\r\n\r\n");
-            t.reply("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+            t.send(MS, "GET /item/" + i + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         }
-        t.close();
+        t.close(MS);
         var pcap = dir.resolve("c.pcap");
-        TcpScript.analyzeFrames(pcap, t.frames);
+        Replay.analyzeFrames(pcap, replay.frames);
         return pcap;
     }
 
@@ -68,9 +70,9 @@ class PcapSourceTest {
         try (var w = new PcapngWriter(pcapng); var src = new PcapFileSource(pcap)) {
             src.run(w::write);
         }
-        var fromFile = TcpScript.analyzeFile(pcap);
+        var fromFile = Replay.analyzeFile(pcap);
         assertThat(fromFile).hasSize(20);
-        assertThat(summaries(TcpScript.analyzeFile(pcapng))).isEqualTo(summaries(fromFile));
+        assertThat(summaries(Replay.analyzeFile(pcapng))).isEqualTo(summaries(fromFile));
         for (var file : List.of(pcap, pcapng)) {
             for (long seed = 0; seed < 5; seed++) {
                 var out = new ArrayList<Message>();

@@ -92,7 +92,7 @@ class RealGrpcTest {
             assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, find, CallOptions.DEFAULT, text("x", 0)))
                     .isInstanceOf(StatusRuntimeException.class);
             channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
-            var ms = TcpScript.analyzeFile(cap.stop());
+            var ms = Replay.analyzeFile(cap.stop());
             assertThat(ms).extracting(Message::protocol, Message::summary, Message::status, Message::error).containsExactly(
                     tuple("grpc", "kscope.test.Echo/Say", "OK", false),
                     tuple("grpc", "kscope.test.Echo/Say", "OK", false),

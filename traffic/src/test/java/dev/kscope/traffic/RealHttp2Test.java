@@ -52,7 +52,7 @@ class RealHttp2Test {
                 assertThat(LoopbackCapture.run(cmd.toArray(String[]::new))).isEmpty();
             }
             var pcapFile = cap.stop();
-            var ms = TcpScript.analyzeFile(pcapFile);
+            var ms = Replay.analyzeFile(pcapFile);
             server.close().sync();
             assertThat(ms).extracting(Message::protocol, Message::summary, Message::status).containsExactly(
                     tuple("http", "GET /hello", "200"),
@@ -124,7 +124,7 @@ class RealHttp2Test {
             for (var path : java.util.List.of("/up", "/missing-up")) {
                 assertThat(LoopbackCapture.run("curl", "-sS", "-o", "/dev/null", "--http2", "http://127.0.0.1:" + port + path)).isEmpty();
             }
-            var ms = TcpScript.analyzeFile(cap.stop());
+            var ms = Replay.analyzeFile(cap.stop());
             server.close().sync();
             assertThat(ms).extracting(Message::protocol, Message::summary, Message::status, Message::problem).containsExactly(
                     tuple("http", "GET /up", "200", null),

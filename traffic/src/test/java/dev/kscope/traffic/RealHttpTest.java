@@ -59,7 +59,7 @@ class RealHttpTest {
             LoopbackCapture.run("curl", "-s", "-o", "/dev/null", "--compressed", base + "/hello", base + "/gzip",
                     base + "/chunked", base + "/fail", "--next", "-s", "-o", "/dev/null", "-d", "a=1&b=2", base + "/form");
             var pcap = cap.stop();
-            var ms = TcpScript.analyzeFile(pcap);
+            var ms = Replay.analyzeFile(pcap);
             assertThat(ms).extracting(Message::summary).containsExactly("GET /hello", "GET /gzip", "GET /chunked", "GET /fail", "POST /form");
             assertThat(ms).extracting(Message::status).containsExactly("200", "200", "200", "500", "200");
             assertThat(ms).allSatisfy(m -> {
@@ -93,7 +93,7 @@ class RealHttpTest {
             LoopbackCapture.run("curl", "-s", "-o", "/dev/null", base + "/missing");
             LoopbackCapture.run("curl", "-s", "-o", "/dev/null", "-I", base + "/index.html");
             var pcap = cap.stop();
-            var ms = TcpScript.analyzeFile(pcap);
+            var ms = Replay.analyzeFile(pcap);
             assertThat(ms).extracting(Message::summary).containsExactly("GET /index.html", "GET /missing", "HEAD /index.html");
             assertThat(ms).extracting(Message::status).containsExactly("200", "404", "200");
             assertThat(http(ms.get(0))).containsEntry("response_body", "<h1>busybox</h1>");

@@ -178,7 +178,7 @@ class RealKafkaTest {
             }
             assertThat(got).hasSize(3);
             var pcap = cap.stop();
-            var ms = TcpScript.analyzeFile(pcap);
+            var ms = Replay.analyzeFile(pcap);
             assertThat(ms).isNotEmpty().allSatisfy(m -> {
                 assertThat(m.problem()).isNull();
                 assertThat(kafka(m)).doesNotContainKey("note");
@@ -248,7 +248,7 @@ class RealKafkaTest {
             }
             assertThat(got).hasSize(10);
             var pcap = cap.stop();
-            var ms = TcpScript.analyzeFile(pcap);
+            var ms = Replay.analyzeFile(pcap);
 
             assertThat(ms).isNotEmpty().allSatisfy(m -> {
                 assertThat(m.protocol()).isEqualTo("kafka");
@@ -358,7 +358,7 @@ class RealKafkaTest {
                             .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20),
                                     new FetchRequestData.FetchPartition().setPartition(7).setPartitionMaxBytes(1 << 20)))))));
             var pcap = cap.stop();
-            var ms = TcpScript.analyzeFile(pcap);
+            var ms = Replay.analyzeFile(pcap);
             assertThat(ms).extracting(Message::summary, Message::status).containsExactly(
                     tuple("ApiVersions v3", "NONE"),
                     tuple("Metadata v9 " + LEGACY + ",kfk-missing", "UNKNOWN_TOPIC_OR_PARTITION"),

@@ -72,7 +72,7 @@ class RealPostgresTest {
                     "-c", "SELECT * FROM items WHERE id > 1",
                     "-c", "SELECT * FROM missing_table");
             assertThat(out).contains("does not exist");
-            var ms = TcpScript.analyzeFile(cap.stop());
+            var ms = Replay.analyzeFile(cap.stop());
             assertThat(ms).extracting(Message::summary, Message::status).containsExactly(
                     tuple("STARTUP user=postgres database=postgres", "OK"),
                     tuple("CREATE TABLE items(id int, name text)", "CREATE TABLE"),
@@ -97,7 +97,7 @@ class RealPostgresTest {
         try (var cap = new LoopbackCapture("pgx", false, "tcp port " + PORT)) {
             LoopbackCapture.run(bin("pgbench"), "-h", "127.0.0.1", "-p", "" + PORT, "-U", "postgres", "-n", "-t", "2",
                     "-M", "prepared", "-f", script.toString(), "postgres");
-            var ms = TcpScript.analyzeFile(cap.stop()).stream().filter(m -> pg(m).get("kind").equals("extended")).toList();
+            var ms = Replay.analyzeFile(cap.stop()).stream().filter(m -> pg(m).get("kind").equals("extended")).toList();
             assertThat(ms).extracting(Message::summary, Message::status).containsExactly(
                     tuple("PREPARE SELECT 40 + 2 AS answer;", "OK"),
                     tuple("SELECT 40 + 2 AS answer;", "SELECT 1"),

@@ -61,7 +61,7 @@ class RealRedisDnsTest {
             run(cli, "LRANGE", "list", "0", "-1");
             run(cli, "NOSUCHCMD", "x");
             run(cli, "-3", "HGETALL", "nohash"); // RESP3: HELLO 3 first, then a map reply
-            var ms = TcpScript.analyzeFile(cap.stop()).stream().filter(m -> !m.summary().startsWith("PING")
+            var ms = Replay.analyzeFile(cap.stop()).stream().filter(m -> !m.summary().startsWith("PING")
                     && !m.summary().startsWith("COMMAND")).toList();
             assertThat(ms).extracting(Message::summary, Message::status).containsExactly(
                     tuple("SET user:1 alice", "OK"),
@@ -128,7 +128,7 @@ class RealRedisDnsTest {
             run(dig, "web.kscope.test", "A");
             run(dig, "nope.kscope.test", "A");
             run(dig, "+tcp", "web.kscope.test", "A");
-            var ms = TcpScript.analyzeFile(cap.stop()).stream().sorted(Comparator.comparingLong(Message::startNanos)).toList();
+            var ms = Replay.analyzeFile(cap.stop()).stream().sorted(Comparator.comparingLong(Message::startNanos)).toList();
             udp.close().sync();
             tcp.close().sync();
             assertThat(ms).extracting(Message::protocol, Message::summary, Message::status, Message::error).containsExactly(

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static dev.kscope.traffic.Replay.MS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,13 +34,14 @@ class TrafficUiTest {
     @Test
     void streamFilterDetailAndServiceMapInChromium(@TempDir Path dir) throws Exception {
         try (var ui = new TrafficUi(new InetSocketAddress("127.0.0.1", PORT), 1000)) {
-            var t = new TcpScript("10.0.0.1", 40000, "10.0.0.2", 80).handshake();
-            t.send("GET /api/orders HTTP/1.1\r\nHost: shop\r\nX-Request-Id: abc-123\r\n\r\n");
-            t.reply("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\ndatabase down");
-            t.send("GET /api/health HTTP/1.1\r\nHost: shop\r\n\r\n");
-            t.reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            t.close();
-            var frames = new java.util.ArrayList<>(t.frames);
+            var replay = new Replay();
+            var t = replay.tcp("10.0.0.1", 40000, "10.0.0.2", 80).handshake(MS);
+            t.send(MS, "GET /api/orders HTTP/1.1\r\nHost: shop\r\nX-Request-Id: abc-123\r\n\r\n");
+            t.reply(MS, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\ndatabase down");
+            t.send(MS, "GET /api/health HTTP/1.1\r\nHost: shop\r\n\r\n");
+            t.reply(MS, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            t.close(MS);
+            var frames = new java.util.ArrayList<>(replay.frames);
             var dnsQuery = new byte[]{0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4, 's', 'h', 'o', 'p', 7, 'd', 'e', 'f', 'a', 'u', 'l', 't', 3, 's', 'v', 'c', 0, 0, 1, 0, 1};
             var dnsResp = dnsQuery.clone();
             dnsResp[2] = (byte) 0x81;

@@ -1,31 +1,31 @@
 package dev.kscope.traffic.pcap;
 
+import dev.kscope.core.pcapng.PcapngBlocks;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Writes pcapng: one section, one interface per link type (nanosecond timestamps), enhanced packet blocks.
+ * Writes pcapng to a file through a buffered stream: one section, one interface per link type, enhanced packet
+ * blocks, as {@link PcapngBlocks} encodes them.
  */
 public final class PcapngWriter implements AutoCloseable {
     private final OutputStream out;
     private final Map<Integer, Integer> interfaces = new HashMap<>();
+    private byte[] block = new byte[2048]; // reused for every packet, grown to the largest
+    private MemorySegment blockSegment = MemorySegment.ofArray(block);
 
     public PcapngWriter(Path path) {
         try {
             out = new BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
-            var shb = le(28);
-            shb.putInt(0x0A0D0D0A).putInt(28).putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0).putLong(-1).putInt(28);
-            out.write(shb.array());
+            out.write(PcapngBlocks.sectionHeader(null, null, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -36,15 +36,14 @@ public final class PcapngWriter implements AutoCloseable {
         int ifc = interfaces.computeIfAbsent(p.linkType(), this::addInterface);
         var data = p.data();
         int cap = (int) data.byteSize();
-        int padded = (cap + 3) & ~3;
-        int len = 32 + padded;
-        var b = le(len);
-        b.putInt(6).putInt(len).putInt(ifc).putInt((int) (p.timestampNanos() >>> 32)).putInt((int) p.timestampNanos())
-                .putInt(cap).putInt(p.originalLength());
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, b.array(), 28, cap);
-        b.putInt(len - 4, len);
+        int len = PcapngBlocks.packetLength(cap);
+        if (len > block.length) {
+            block = new byte[Math.max(len, block.length * 2)];
+            blockSegment = MemorySegment.ofArray(block);
+        }
+        PcapngBlocks.packet(blockSegment, 0, ifc, p.timestampNanos(), data, 0, cap, p.originalLength());
         try {
-            out.write(b.array());
+            out.write(block, 0, len);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -52,20 +51,12 @@ public final class PcapngWriter implements AutoCloseable {
     }
 
     private int addInterface(int linkType) {
-        var idb = le(32);
-        // if_tsresol = 9 (nanoseconds), then opt_endofopt
-        idb.putInt(1).putInt(32).putShort((short) linkType).putShort((short) 0).putInt(0)
-                .putShort((short) 9).putShort((short) 1).put((byte) 9).put(new byte[3]).putInt(0).putInt(32);
         try {
-            out.write(idb.array());
+            out.write(PcapngBlocks.interfaceDescription(() -> linkType));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return interfaces.size();
-    }
-
-    private static ByteBuffer le(int n) {
-        return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

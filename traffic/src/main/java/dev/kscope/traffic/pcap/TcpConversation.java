@@ -1,15 +1,23 @@
 package dev.kscope.traffic.pcap;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * One TCP connection written frame by frame into a pcap, keeping both sides' sequence numbers and a clock: the
- * building block of synthetic captures (the benchmarks' generators, the JVM's AOT training run). Each call takes
- * the time since the previous frame.
+ * One TCP connection written frame by frame, keeping both sides' sequence numbers and a clock: the building block
+ * of synthetic captures (the benchmarks' generators, the JVM's AOT training run, the dissector tests, which replay
+ * the frames out of order, twice or not at all). Each call takes the time since the previous frame.
  */
 public final class TcpConversation {
     private static final int FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10;
     private static final byte[] NONE = new byte[0];
 
-    private final PcapWriter out;
+    /** Where the frames go: a pcap file, or a list that a test replays in another order. */
+    @FunctionalInterface
+    public interface FrameSink {
+        void write(long timestampNanos, byte[] frame);
+    }
+
+    private final FrameSink out;
     private final String client, server;
     private final int clientPort, serverPort;
     private int clientSeq, serverSeq;
@@ -17,6 +25,11 @@ public final class TcpConversation {
 
     /** {@code clientIsn}/{@code serverIsn}: the initial sequence numbers, which the SYNs carry. */
     public TcpConversation(PcapWriter out, long startNanos, String client, int clientPort, String server, int serverPort,
+                           int clientIsn, int serverIsn) {
+        this(out::write, startNanos, client, clientPort, server, serverPort, clientIsn, serverIsn);
+    }
+
+    public TcpConversation(FrameSink out, long startNanos, String client, int clientPort, String server, int serverPort,
                            int clientIsn, int serverIsn) {
         this.out = out;
         this.nanos = startNanos;
@@ -28,25 +41,38 @@ public final class TcpConversation {
         this.serverSeq = serverIsn;
     }
 
-    /** SYN, SYN-ACK, ACK, each {@code gap} after the previous frame. */
-    public void handshake(long gap) {
+    /** SYN, SYN-ACK, ACK, each {@code gap} after the previous frame. Without it, the capture starts mid-connection. */
+    public TcpConversation handshake(long gap) {
         fromClient(gap, clientSeq, 0, SYN, NONE);
         fromServer(gap, serverSeq, clientSeq + 1, SYN | ACK, NONE);
         clientSeq++;
         serverSeq++;
         fromClient(gap, clientSeq, serverSeq, ACK, NONE);
+        return this;
     }
 
-    /** A client segment carrying {@code data}. */
-    public void send(long gap, byte[] data) {
+    /** A client segment carrying {@code data}; returns its frame's index in this conversation (0 for the first). */
+    public int send(long gap, byte[] data) {
         fromClient(gap, clientSeq, serverSeq, PSH | ACK, data);
         clientSeq += data.length;
+        return (int) frames - 1;
     }
 
-    /** A server segment carrying {@code data}. */
-    public void reply(long gap, byte[] data) {
+    /** {@link #send(long, byte[])} of text, one byte per character (ISO-8859-1). */
+    public int send(long gap, String data) {
+        return send(gap, data.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** A server segment carrying {@code data}; returns its frame's index in this conversation. */
+    public int reply(long gap, byte[] data) {
         fromServer(gap, serverSeq, clientSeq, PSH | ACK, data);
         serverSeq += data.length;
+        return (int) frames - 1;
+    }
+
+    /** {@link #reply(long, byte[])} of text, one byte per character (ISO-8859-1). */
+    public int reply(long gap, String data) {
+        return reply(gap, data.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** The server acknowledges what the client sent. */
