@@ -29,7 +29,7 @@ measure() { # name, command...: prints "name wall_s maxrss_kb cpu_s"; keeps stdo
   echo "$name $secs $kb $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
 }
 
-echo "kscope $($KSCOPE --version), $(tshark --version | head -1)"
+echo "kscope $($KSCOPE --version), $(tshark --version 2>/dev/null | head -1)"
 for size in "${SIZES[@]}"; do
   PCAP=$W/http-$size.pcap
   $JAVA -cp traffic/target/classes bench/traffic/GenHttpPcap.java "$PCAP" "${size%x*}" "${size#*x}" >/dev/null
