@@ -1,71 +1,53 @@
-import dev.kscope.capture.InterfaceInfo;
-import dev.kscope.traffic.pcap.Packet;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Time and heap bytes per packet of the two pcapng writers, on whatever classes are on the class path (run.sh
- * puts the baseline's, then the current ones): capture's PcapngWriter into a channel that drops the bytes (the
- * encoding and buffering alone, no disk), traffic's PcapngWriter into /dev/null. Prints one line per writer and
- * payload: the best of ROUNDS rounds of PACKETS packets.
- * Usage: java WriterBench.java ROUNDS PACKETS
+ * The baseline's and the current writers in one JVM, each tree's classes in a class loader of its own, their
+ * rounds interleaved (base, current, current, base, ...) so that both see the same machine load. Both writers run
+ * hot, as in {@code kscope traffic}'s live mode (the capture's pipe and the packet spool): every case runs once
+ * before any is measured. Prints per writer and frame size the best and the median round of each tree, their
+ * ratio, and the heap bytes per packet.
+ * WRITERS=capture (or traffic) runs one writer alone.
+ * Usage: java WriterBench.java BASE_CLASSES CURRENT_CLASSES ROUNDS PACKETS
  */
 public class WriterBench {
     public static void main(String[] args) throws Exception {
-        int rounds = Integer.parseInt(args[0]);
-        long packets = Long.parseLong(args[1]);
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (int size : new int[]{64, 1400}) {
-            var frame = Arena.ofAuto().allocate(size, 8);
-            double best = Double.MAX_VALUE, allocated = 0;
+        var base = harness(args[0]);
+        var current = harness(args[1]);
+        int rounds = Integer.parseInt(args[2]);
+        long packets = Long.parseLong(args[3]);
+        var cases = new ArrayList<Object[]>();
+        for (var writer : List.of(System.getenv().getOrDefault("WRITERS", "capture,traffic").split(","))) for (int size : new int[]{64, 1400}) cases.add(new Object[]{writer, size});
+        for (var c : cases) {
+            base.invoke(null, c[0], c[1], packets);
+            current.invoke(null, c[0], c[1], packets);
+        }
+        System.out.printf("%-8s %5s %12s %12s %12s %12s %9s %14s%n", "writer", "bytes", "base best", "current best",
+                "base median", "cur. median", "cur/base", "heap B/packet");
+        for (var c : cases) {
+            double[] b = new double[rounds], k = new double[rounds];
+            double bHeap = 0, kHeap = 0;
             for (int r = 0; r < rounds; r++) {
-                WritableByteChannel drop = new WritableByteChannel() {
-                    public int write(ByteBuffer b) {
-                        int n = b.remaining();
-                        b.position(b.limit());
-                        return n;
-                    }
-
-                    public boolean isOpen() {
-                        return true;
-                    }
-
-                    public void close() {}
-                };
-                try (var w = new dev.kscope.capture.PcapngWriter(drop, 4 << 20)) {
-                    w.sectionHeader(null, "Linux", "bench");
-                    w.interfaceDescription(new InterfaceInfo("eth0", null, null, InterfaceInfo.LINKTYPE_ETHERNET, 262144, List.of(), "udp"));
-                    long a0 = threads.getCurrentThreadAllocatedBytes(), t0 = System.nanoTime();
-                    for (long i = 0; i < packets; i++) {
-                        w.packet(0, i, frame, 0, size, size, 1 | 1 << 2, -1, 262144);
-                        if ((i & 1023) == 1023) w.flush(); // the baseline's writer does not flush a full buffer to a channel by itself
-                    }
-                    long t1 = System.nanoTime(), a1 = threads.getCurrentThreadAllocatedBytes();
-                    best = Math.min(best, (t1 - t0) / (double) packets);
-                    allocated = (a1 - a0) / (double) packets;
+                boolean baseFirst = r % 2 == 0;
+                for (int i = 0; i < 2; i++) {
+                    boolean isBase = baseFirst == (i == 0);
+                    var m = (double[]) (isBase ? base : current).invoke(null, c[0], c[1], packets);
+                    if (isBase) { b[r] = m[0]; bHeap = m[1]; } else { k[r] = m[0]; kHeap = m[1]; }
                 }
             }
-            System.out.printf("capture/PcapngWriter %5d B: %6.1f ns/packet, %6.2f heap bytes/packet%n", size, best, allocated);
+            Arrays.sort(b);
+            Arrays.sort(k);
+            System.out.printf("%-8s %5d %9.1f ns %9.1f ns %9.1f ns %9.1f ns %9.2f %6.2f -> %.2f%n", c[0], c[1], b[0], k[0],
+                    b[rounds / 2], k[rounds / 2], k[rounds / 2] / b[rounds / 2], bHeap, kHeap);
         }
-        for (int size : new int[]{64, 1400}) {
-            var p = new Packet(0, 1, 1, MemorySegment.ofArray(new byte[size]), size);
-            double best = Double.MAX_VALUE, allocated = 0;
-            for (int r = 0; r < rounds; r++) {
-                try (var w = new dev.kscope.traffic.pcap.PcapngWriter(Path.of("/dev/null"))) {
-                    long a0 = threads.getCurrentThreadAllocatedBytes(), t0 = System.nanoTime();
-                    for (long i = 0; i < packets; i++) w.write(p);
-                    long t1 = System.nanoTime(), a1 = threads.getCurrentThreadAllocatedBytes();
-                    best = Math.min(best, (t1 - t0) / (double) packets);
-                    allocated = (a1 - a0) / (double) packets;
-                }
-            }
-            System.out.printf("traffic/PcapngWriter %5d B: %6.1f ns/packet, %6.2f heap bytes/packet%n", size, best, allocated);
-        }
+    }
+
+    static java.lang.reflect.Method harness(String classes) throws Exception {
+        var loader = new URLClassLoader(new URL[]{Path.of(classes).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        return loader.loadClass("Harness").getMethod("round", String.class, int.class, long.class);
     }
 }

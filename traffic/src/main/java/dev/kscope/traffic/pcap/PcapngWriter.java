@@ -2,67 +2,89 @@ package dev.kscope.traffic.pcap;
 
 import dev.kscope.core.pcapng.PcapngBlocks;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+import static java.nio.file.StandardOpenOption.WRITE;
+
 /**
- * Writes pcapng to a file through a buffered stream: one section, one interface per link type, enhanced packet
- * blocks, as {@link PcapngBlocks} encodes them.
+ * Writes pcapng to a file: one section, one interface per link type, enhanced packet blocks, as
+ * {@link PcapngBlocks} encodes them. Blocks are encoded straight into a native buffer that goes to the file when
+ * full, as live capture's writer does (so the encoder only ever writes native memory).
  */
 public final class PcapngWriter implements AutoCloseable {
-    private final OutputStream out;
+    private static final int BUFFER = 1 << 16;
+    private final FileChannel out;
+    private final Arena arena = Arena.ofShared();
     private final Map<Integer, Integer> interfaces = new HashMap<>();
-    private byte[] block = new byte[2048]; // reused for every packet, grown to the largest
-    private MemorySegment blockSegment = MemorySegment.ofArray(block);
+    private MemorySegment buf = arena.allocate(BUFFER, 8);
+    private long pos;
 
     public PcapngWriter(Path path) {
         try {
-            out = new BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
-            out.write(PcapngBlocks.sectionHeader(null, null, null));
+            out = FileChannel.open(path, CREATE, WRITE, TRUNCATE_EXISTING);
+            put(PcapngBlocks.sectionHeader(null, null, null));
         } catch (IOException e) {
+            arena.close();
             throw new UncheckedIOException(e);
         }
     }
 
     /** Returns the bytes written (the block's length). */
     public int write(Packet p) {
-        int ifc = interfaces.computeIfAbsent(p.linkType(), this::addInterface);
+        Integer ifc = interfaces.get(p.linkType());
+        if (ifc == null) ifc = addInterface(p.linkType());
         var data = p.data();
         int cap = (int) data.byteSize();
         int len = PcapngBlocks.packetLength(cap);
-        if (len > block.length) {
-            block = new byte[Math.max(len, block.length * 2)];
-            blockSegment = MemorySegment.ofArray(block);
-        }
-        PcapngBlocks.packet(blockSegment, 0, ifc, p.timestampNanos(), data, 0, cap, p.originalLength());
-        try {
-            out.write(block, 0, len);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        room(len);
+        pos += PcapngBlocks.packet(buf, pos, ifc, p.timestampNanos(), data, 0, cap, p.originalLength());
         return len;
     }
 
     private int addInterface(int linkType) {
+        int id = interfaces.size();
+        put(PcapngBlocks.interfaceDescription(() -> linkType));
+        interfaces.put(linkType, id);
+        return id;
+    }
+
+    private void put(byte[] block) {
+        room(block.length);
+        MemorySegment.copy(block, 0, buf, JAVA_BYTE, pos, block.length);
+        pos += block.length;
+    }
+
+    /** Makes room for a block of {@code len} bytes: writes the buffer out when full, grows it for a block larger than it. */
+    private void room(int len) {
+        if (pos + len <= buf.byteSize()) return;
+        flush();
+        if (len > buf.byteSize()) buf = arena.allocate(len, 8);
+    }
+
+    private void flush() {
+        var bb = buf.asSlice(0, pos).asByteBuffer();
         try {
-            out.write(PcapngBlocks.interfaceDescription(() -> linkType));
+            while (bb.hasRemaining()) out.write(bb);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return interfaces.size();
+        pos = 0;
     }
 
     @Override
     public void close() {
-        try {
-            out.close();
+        try (arena; out) {
+            flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
