@@ -31,6 +31,8 @@ final class TargetReader implements Runnable {
     private final Map<Integer, PacketFilter> filters;
     final CompletableFuture<List<PacketRing>> opened = new CompletableFuture<>();
     final CountDownLatch go = new CountDownLatch(1);
+    /** Completes when the reader ends: with why it ended on its own, or null when the capture ended ({@link Capture#add}). */
+    final CompletableFuture<String> ended = new CompletableFuture<>();
     private final List<PacketRing> rings = new ArrayList<>();
     private final List<InterfaceInfo> infos = new ArrayList<>();
     private Object netnsIdentity;

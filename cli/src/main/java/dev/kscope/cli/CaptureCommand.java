@@ -109,14 +109,19 @@ public final class CaptureCommand implements Callable<Integer> {
             return 0;
         }
         var options = options(filter);
-        var targets = targets();
+        var fixed = fixedTargets();
         if (file == null) {
             throw new KscopeException("no output: give -w FILE.pcapng, or -w - to stream to stdout (e.g. | wireshark -k -i -)");
         }
         var output = file.equals("-")
                 ? PcapngOutput.toStdout()
                 : PcapngOutput.toFile(Path.of(file), rotation());
-        var capture = Capture.start(targets, options, output);
+        try (var started = podFlags.start(podContainer(), fixed, options, output)) {
+            return run(started.capture());
+        }
+    }
+
+    private int run(Capture capture) throws Exception {
         for (var i : capture.interfaces()) {
             System.err.println("capturing on " + i.name() + ", link-type " + (i.linkType() == InterfaceInfo.LINKTYPE_ETHERNET ? "EN10MB (Ethernet)" : "RAW (raw IP)")
                     + ", snapshot length " + i.snaplen() + " bytes");
@@ -199,14 +204,16 @@ public final class CaptureCommand implements Callable<Integer> {
         return new PcapngOutput.Rotation(bytes, rotateSeconds == null ? 0 : rotateSeconds, fileCount == null ? 0 : fileCount);
     }
 
-    private List<CaptureTarget> targets() {
-        var result = new ArrayList<CaptureTarget>();
-        var podContainer = container != null ? container
+    private String podContainer() {
+        return container != null ? container
                 : countOrContainer != null && !countOrContainer.matches("\\d+") ? countOrContainer : null;
-        boolean podMode = podFlags.any();
-        if (podMode) {
-            result.addAll(podFlags.resolve(podContainer));
-        } else if (podContainer != null) {
+    }
+
+    /** The targets other than pods: network namespaces, processes' namespaces, host interfaces. */
+    private List<CaptureTarget> fixedTargets() {
+        var result = new ArrayList<CaptureTarget>();
+        var podContainer = podContainer();
+        if (!podFlags.any() && podContainer != null) {
             throw new KscopeException("-c " + podContainer + " names a container, but no pod was given (add -p POD, or give -c a number of packets)");
         }
         for (var p : netns) result.add(CaptureTarget.netns(p, interfaces));
@@ -216,8 +223,8 @@ public final class CaptureCommand implements Callable<Integer> {
             }
             result.add(CaptureTarget.netns("/proc/" + pid + "/ns/net", interfaces));
         }
-        if (result.isEmpty() && !interfaces.isEmpty()) result.add(CaptureTarget.host(interfaces));
-        if (result.isEmpty()) {
+        if (result.isEmpty() && !interfaces.isEmpty() && !podFlags.any()) result.add(CaptureTarget.host(interfaces));
+        if (result.isEmpty() && !podFlags.any()) {
             throw new KscopeException("nothing to capture (give -p POD, -l SELECTOR, -i IFACE, --netns PATH or --pid PID)");
         }
         return result;

@@ -150,7 +150,7 @@ public final class TrafficCommand implements Runnable {
         // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst). Live, its
         // queue is short: a backlog waits in the capture ring as packets (~0.5 KB for a small call), not on the heap as messages (~6 KB).
         Runnable caughtUp = live ? printer::flush : () -> {};
-        try (var capture = capturing ? LiveCapture.start(targets(), captureOptions) : null;
+        try (var capture = capturing ? LiveCapture.start(podFlags, hostTargets(), captureOptions) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
              var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames(live));
              var output = new AsyncSink(sink::accept, live ? 1024 : 4096, caughtUp);
@@ -213,12 +213,9 @@ public final class TrafficCommand implements Runnable {
         }
     }
 
-    /** The pods or interfaces to capture: the same resolution as kscope capture's. */
-    private java.util.List<dev.kscope.capture.CaptureTarget> targets() {
-        var result = new java.util.ArrayList<dev.kscope.capture.CaptureTarget>();
-        if (podFlags.any()) result.addAll(podFlags.resolve(null));
-        if (!interfaces.isEmpty()) result.add(dev.kscope.capture.CaptureTarget.host(interfaces));
-        return result;
+    /** The host interfaces to capture besides the pods. */
+    private java.util.List<dev.kscope.capture.CaptureTarget> hostTargets() {
+        return interfaces.isEmpty() ? java.util.List.of() : java.util.List.of(dev.kscope.capture.CaptureTarget.host(interfaces));
     }
 
     private dev.kscope.capture.CaptureOptions captureOptions() {
