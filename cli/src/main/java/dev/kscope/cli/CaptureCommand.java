@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  kscope capture -p web -w - | wireshark -k -i -              live in Wireshark",
                 "  kscope capture -p web -p db 'tcp port 5432' -w db.pcapng    two pods, one file, one interface each",
                 "  kscope capture -l app=web -c 1000 -w web.pcapng             pods by label, stop after 1000 packets",
+                "  kscope capture -n shop -l app=web --no-follow -w web.pcapng only the web pods running now",
                 "  kscope capture -i eth0 -s 128 --duration 30s -w hdr.pcapng  host interface, headers only, 30 s",
                 "  kscope capture --netns /run/netns/blue -w blue.pcapng       every interface of a network namespace",
                 "  kscope capture -i any -w all.pcapng                         every host interface, loopback too",
@@ -39,6 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  kscope capture -i eth0 -G 3600 -w 'cap-%%Y%%m%%d-%%H.pcapng'    one file per hour",
                 "  kscope capture -d 'tcp[tcpflags] & tcp-syn != 0'            show the compiled BPF program",
                 "",
+                "Pods are followed: a pod that starts later and matches -l/-n/-A is captured too (new interfaces in the",
+                "running file; stderr says 'kscope: now capturing pod NS/NAME'), one that goes away ends alone and the",
+                "capture waits for the next; a -p pod created again under its name is captured again. --no-follow: only",
+                "the pods running at the start, ending when they are all gone.",
                 "-c N (a number) stops after N packets as in tcpdump; -c NAME picks a container as in kubectl.",
                 "Filters use tcpdump's syntax (man 7 pcap-filter)."})
 public final class CaptureCommand implements Callable<Integer> {
