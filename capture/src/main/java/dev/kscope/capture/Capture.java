@@ -167,6 +167,7 @@ public final class Capture implements AutoCloseable {
     public synchronized List<InterfaceInfo> interfaces() {
         var result = new InterfaceInfo[nextInterfaceId];
         for (var r : readers) {
+            if (!r.opened()) continue; // a target being added: its interfaces have no id yet
             for (int i = 0; i < r.rings().size(); i++) {
                 int id = r.rings().get(i).interfaceId;
                 if (id >= 0 && id < result.length) result[id] = r.interfaces().get(i);
@@ -287,6 +288,7 @@ public final class Capture implements AutoCloseable {
         if (finalStats != null) return finalStats;
         var result = new CaptureStats[nextInterfaceId];
         for (var r : readers) {
+            if (!r.opened()) continue;
             var deltas = r.interfaceDeltas();
             for (int i = 0; i < r.rings().size(); i++) {
                 var ring = r.rings().get(i);

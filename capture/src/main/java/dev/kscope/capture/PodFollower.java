@@ -107,7 +107,7 @@ public final class PodFollower implements AutoCloseable {
 
     /** A selected container appeared or changed: capture its pod unless it is captured already. Worker thread. */
     private void consider(Container c) {
-        if (!ContainerPodTargets.running(c)) return;
+        if (!ContainerPodTargets.running(c) || capture.stopping()) return;
         var key = ContainerPodTargets.podKey(c);
         if (capturing.containsKey(key)) return;
         var pod = c.namespace() + "/" + c.podName();

@@ -51,6 +51,11 @@ final class TargetReader implements Runnable {
         return infos;
     }
 
+    /** True once its rings and interfaces are filled in (by its own thread) and may be read from any other. */
+    boolean opened() {
+        return opened.isDone() && !opened.isCompletedExceptionally();
+    }
+
     List<PacketRing> rings() {
         return rings;
     }
