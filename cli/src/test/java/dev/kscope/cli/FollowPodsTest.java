@@ -79,6 +79,31 @@ class FollowPodsTest {
     }
 
     @Test
+    void withNoFollowTheCaptureEndsWhenItsPodIsGone() throws Exception {
+        var pod = client("followq");
+        var file = dir.resolve("q.pcapng");
+        var p = KscopeProcess.builder(List.of(), Map.of(), "capture", "-n", ns, "-p", "followq", "--no-follow", "-w", file.toString(),
+                "--containerd-socket", node.criSocket().toString(), "--no-kubernetes").start();
+        var err = lines(p.getErrorStream());
+        try {
+            awaitContaining(err, "capturing on " + ns + "/followq/eth0");
+            remove(pod);
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as(String.join("\n", err)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).isEqualTo(1);
+        awaitContaining(err, "kscope: ");
+        // the namespace file or the interface: whichever the reader notices first
+        assertThat(err).filteredOn(l -> l.startsWith("kscope: ")).singleElement().asString().contains("pod " + ns + "/followq", "deleted");
+        assertThat(err).noneMatch(l -> l.contains("went away") || l.contains("now capturing"));
+
+        var alone = KscopeProcess.run("capture", "-i", "lo", "--no-follow", "-w", dir.resolve("lo.pcapng").toString());
+        assertThat(alone.exitCode()).isEqualTo(2);
+        assertThat(alone.stderr()).isEqualTo("kscope: --no-follow is about pods: it goes with -p, -l or -A (drop it)\n");
+    }
+
+    @Test
     void liveTrafficNamesTheMessagesOfPodsThatStartedAfterIt() throws Exception {
         var p = KscopeProcess.builder(List.of(), Map.of(), "traffic", "-n", ns, "-l", "app=followtest", "-o", "json", "--no-db",
                 "--containerd-socket", node.criSocket().toString(), "--no-kubernetes").start();
