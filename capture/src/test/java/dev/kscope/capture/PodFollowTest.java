@@ -100,6 +100,63 @@ class PodFollowTest {
         assertThat(result.stats().captured()).isEqualTo(read.packets().size());
     }
 
+    /** What kubelet does in a crash loop: the container dies, a new one (attempt 1) starts in the same pod sandbox. */
+    @Test
+    void aPodWhoseContainerIsRestartedIsCapturedAgainThroughTheNewOne() throws Exception {
+        var pod = node.runPod(new TestNode.PodSpec(ns, "followr", "main", List.of("/bin/sleep", "3600"), Map.of("app", "followrestart")));
+        created.add(pod);
+        var file = dir.resolve("restarted.pcapng");
+        var notices = new CopyOnWriteArrayList<String>();
+        List<InterfaceInfo> interfaces;
+        try (var follower = PodFollower.open(options, new PodTargetResolver.PodQuery(ns, List.of(), null, "app=followrestart", false));
+             var capture = Capture.startOpen(CaptureOptions.defaults().withFilter("tcp port 8080"), PcapngOutput.toFile(file, PcapngOutput.Rotation.NONE))) {
+            follower.start(capture, notices::add);
+            assertThat(notices).isEmpty(); // the pod running at the start is captured without a word (the CLI lists its interfaces)
+            assertThat(capture.interfaces()).extracting(InterfaceInfo::name).containsExactly(ns + "/followr/eth0");
+            fetch(pod, 1);
+            Tools.run("kill", "-9", String.valueOf(node.pid(pod.containerId())));
+            awaitNotice(notices, "pod " + ns + "/followr went away"); // no container of it runs: nothing to capture through
+            var restarted = restart(pod);
+            awaitNotice(notices, "now capturing pod " + ns + "/followr");
+            var r = node.exec(restarted, "wget", "-q", "-O", "/dev/null", "http://" + web.ip() + ":8080/passwd");
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            Thread.sleep(300);
+            capture.stop();
+            capture.await();
+            interfaces = capture.interfaces();
+        }
+        assertThat(interfaces).extracting(InterfaceInfo::name).containsExactly(ns + "/followr/eth0", ns + "/followr/eth0");
+        var perInterface = Tools.readPcapng(file).packets().stream().collect(Collectors.groupingBy(Tools.Packet::iface, Collectors.counting()));
+        assertThat(perInterface.get(0)).isGreaterThanOrEqualTo(8);
+        assertThat(perInterface.get(1)).as("packets through the restarted container").isGreaterThanOrEqualTo(8);
+        Tools.assertWiresharkReadsCleanly(file);
+    }
+
+    /** A new container in the pod's sandbox, as kubelet makes one after the first exited; returns its ID. */
+    private static String restart(TestNode.Pod pod) {
+        var labels = Map.of("io.kubernetes.pod.name", pod.name(), "io.kubernetes.pod.namespace", pod.namespace(),
+                "io.kubernetes.pod.uid", pod.uid(), "io.kubernetes.container.name", pod.container());
+        var sandbox = dev.kscope.cri.v1.PodSandboxConfig.newBuilder()
+                .setMetadata(dev.kscope.cri.v1.PodSandboxMetadata.newBuilder().setName(pod.name()).setNamespace(pod.namespace()).setUid(pod.uid()))
+                .setLogDirectory(node.home().resolve("logs/pods/" + pod.namespace() + "_" + pod.name() + "_" + pod.uid()).toString())
+                .setDnsConfig(dev.kscope.cri.v1.DNSConfig.newBuilder().addServers("127.0.0.1"))
+                .setLinux(dev.kscope.cri.v1.LinuxPodSandboxConfig.newBuilder().setCgroupParent("/kubepods/besteffort/pod" + pod.uid()))
+                .build();
+        var config = dev.kscope.cri.v1.ContainerConfig.newBuilder()
+                .setMetadata(dev.kscope.cri.v1.ContainerMetadata.newBuilder().setName(pod.container()).setAttempt(1))
+                .setImage(dev.kscope.cri.v1.ImageSpec.newBuilder().setImage(TestNode.IMAGE))
+                .addAllCommand(List.of("/bin/sleep", "3600"))
+                .setLogPath(pod.container() + "/1.log")
+                .putAllLabels(labels)
+                .setLinux(dev.kscope.cri.v1.LinuxContainerConfig.newBuilder().setSecurityContext(dev.kscope.cri.v1.LinuxContainerSecurityContext.newBuilder()
+                        .setNamespaceOptions(dev.kscope.cri.v1.NamespaceOption.newBuilder().setPid(1))))
+                .build();
+        var id = node.cri().createContainer(dev.kscope.cri.v1.CreateContainerRequest.newBuilder()
+                .setPodSandboxId(pod.sandboxId()).setConfig(config).setSandboxConfig(sandbox).build()).getContainerId();
+        node.cri().startContainer(dev.kscope.cri.v1.StartContainerRequest.newBuilder().setContainerId(id).build());
+        return id;
+    }
+
     private static TestNode.Pod runClient(String name) {
         var pod = node.runPod(new TestNode.PodSpec(ns, name, "main", List.of("/bin/sleep", "3600"), Map.of("app", "followtest")));
         created.add(pod);
