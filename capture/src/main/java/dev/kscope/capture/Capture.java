@@ -116,8 +116,8 @@ public final class Capture implements AutoCloseable {
      * Adds a target to an open capture: opens its interfaces (in its thread, in its namespace), writes their
      * Interface Description Blocks into the running output (ids continue after the existing ones), then starts
      * reading. Throws a KscopeException if the target cannot be opened (e.g. its pod is already gone). The returned
-     * future completes when the target ends on its own, with why (e.g. "pod shop/web was deleted"), or with null
-     * when the capture ended.
+     * future completes when the target ends on its own, with why (e.g. "pod shop/web was deleted"), with null when
+     * the capture ended, or exceptionally when reading it failed.
      */
     public CompletableFuture<String> add(CaptureTarget target) {
         if (!open) throw new IllegalStateException("targets can only be added to a capture started with startOpen");
@@ -136,8 +136,7 @@ public final class Capture implements AutoCloseable {
             rings = r.opened.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             stopping(r);
-            r.go.countDown();
-            r.opened.thenAccept(opened -> opened.forEach(PacketRing::close));
+            r.cancel(); // if it opens after all, it closes its rings and ends
             var cause = e instanceof ExecutionException ? e.getCause() : e;
             if (cause instanceof KscopeException k) throw k;
             throw new KscopeException("cannot capture " + target.label() + ": " + cause, cause);
@@ -222,8 +221,8 @@ public final class Capture implements AutoCloseable {
             running--;
             notifyAll();
         }
-        r.ended.complete(stopping ? null : r.endMessage != null ? r.endMessage
-                : error != null ? "capture of " + r.target.label() + " failed: " + error : null);
+        if (error != null && !stopping) r.ended.completeExceptionally(error);
+        else r.ended.complete(stopping ? null : r.endMessage);
     }
 
     /** Waits until the capture ends (limit, duration, stop(), failure), then closes the output and returns why. */

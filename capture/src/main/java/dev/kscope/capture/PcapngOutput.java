@@ -161,7 +161,7 @@ public final class PcapngOutput implements AutoCloseable {
     /** {@link #packet} for a caller that already holds this object's lock (a capture thread writing a whole block). */
     boolean packetLocked(int interfaceId, long timestampNanos, MemorySegment src, long offset, int capLen, int origLen,
                          int flags, int vlanTag, int snaplen) {
-        if (failure != null || limitReached || filesExhausted) return false;
+        if (failure != null || limitReached || filesExhausted || finished) return false; // finished: a target added as it ended
         if (rotation.on() && rotateDue()) {
             rotate();
             if (failure != null || filesExhausted) return false;

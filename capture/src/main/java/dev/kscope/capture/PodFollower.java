@@ -44,7 +44,7 @@ public final class PodFollower implements AutoCloseable {
     private final List<KscopeException> failures = new ArrayList<>();
     private Capture capture;
     private Consumer<String> notices = s -> {};
-    private volatile boolean announce;
+    private volatile boolean announce, closed;
 
     private PodFollower(ContainerCollection collection, PodTargetResolver.PodQuery query) {
         this.collection = collection;
@@ -115,18 +115,25 @@ public final class PodFollower implements AutoCloseable {
             var ended = capture.add(ContainerPodTargets.target(c));
             capturing.put(key, c);
             if (announce) notices.accept("now capturing pod " + pod);
-            ended.whenComplete((why, error) -> worker.execute(() -> ended(key, c, why)));
+            ended.whenComplete((why, error) -> {
+                if (!closed) worker.execute(() -> ended(key, c, why, error));
+            });
         } catch (KscopeException e) {
+            if (closed || capture.stopping()) return; // the capture is ending: not a pod's problem
             if (!Files.exists(Path.of("/proc/" + c.pid()))) return; // gone before it could be opened: nothing to say
             if (announce) notices.accept("cannot capture pod " + pod + ": " + e.getMessage());
             else failures.add(e);
         }
     }
 
-    /** The target of a pod ended: on its own (why != null) or with the capture (null). Worker thread. */
-    private void ended(String key, Container through, String why) {
+    /** The target of a pod ended: on its own (why != null), failing (error != null) or with the capture. Worker thread. */
+    private void ended(String key, Container through, String why, Throwable error) {
         if (capturing.get(key) != through) return;
         capturing.remove(key);
+        if (error != null) {
+            notices.accept("capture of pod " + through.namespace() + "/" + through.podName() + " failed: " + error);
+            return;
+        }
         if (why == null) return;
         // the container entered through went away: the pod may live on in another one (or a restarted one)
         var other = collection.all().stream()
@@ -143,6 +150,7 @@ public final class PodFollower implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         listeners.forEach(collection::removeListener);
         worker.shutdownNow();
         collection.close();

@@ -39,6 +39,7 @@ final class TargetReader implements Runnable {
     private long[][] ifStart;             // per ring: /proc/net/dev {rx+tx packets, rx dropped} at open
     private volatile long[][] ifDelta;    // per ring: since open
     volatile String endMessage;           // why this target ended on its own, null while running
+    private volatile boolean cancelled;   // opened too late or not wanted any more: never reads (see Capture#add)
 
     TargetReader(CaptureTarget target, Capture capture, CaptureOptions options, Map<Integer, PacketFilter> filters) {
         this.target = target;
@@ -49,6 +50,12 @@ final class TargetReader implements Runnable {
 
     List<InterfaceInfo> interfaces() {
         return infos;
+    }
+
+    /** Lets the thread go without reading: its rings have no interface id in the output. */
+    void cancel() {
+        cancelled = true;
+        go.countDown();
     }
 
     /** True once its rings and interfaces are filled in (by its own thread) and may be read from any other. */
@@ -72,6 +79,10 @@ final class TargetReader implements Runnable {
         }
         try {
             go.await();
+            if (cancelled) {
+                rings.forEach(PacketRing::close);
+                return;
+            }
             if (!capture.stopping()) loop();
             if (capture.drainOnStop()) drain();
         } catch (Throwable e) {
