@@ -135,7 +135,7 @@ public final class Capture implements AutoCloseable {
         try {
             rings = r.opened.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            stopping(r);
+            forget(r);
             r.cancel(); // if it opens after all, it closes its rings and ends
             var cause = e instanceof ExecutionException ? e.getCause() : e;
             if (cause instanceof KscopeException k) throw k;
@@ -152,7 +152,7 @@ public final class Capture implements AutoCloseable {
     }
 
     /** A reader that could not open: it never ran, it is no part of the capture. */
-    private synchronized void stopping(TargetReader r) {
+    private synchronized void forget(TargetReader r) {
         readers.remove(r);
         running--;
         notifyAll();
