@@ -30,7 +30,6 @@ class FollowLatencyBenchmark {
         var node = TestNode.shared();
         var ns = "follow-bench-" + UUID.randomUUID().toString().substring(0, 6);
         var dir = Files.createTempDirectory("follow-bench");
-        var web = node.runPod(new TestNode.PodSpec(ns, "followweb", "httpd", List.of("httpd", "-f", "-p", "8080", "-h", "/etc"), Map.of("app", "followweb")));
         var pods = new ArrayList<TestNode.Pod>();
         var ours = dir.resolve("kscope.pcapng");
         var theirs = dir.resolve("tcpdump.pcap");
@@ -39,8 +38,10 @@ class FollowLatencyBenchmark {
                 .withRuntimes(List.of(new RuntimeEndpoint(RuntimeKind.CONTAINERD, node.criSocket())))
                 .withKubernetes(ContainerCollectionOptions.KubernetesMode.OFF, null);
         var tcpdump = Tools.Tcpdump.inNetnsOf(ProcessHandle.current().pid(), "any", theirs, "tcp port 8080"); // the host's namespace, as this JVM
+        TestNode.Pod web = null;
         try (var follower = PodFollower.open(options, new PodTargetResolver.PodQuery(ns, List.of(), null, "app=followbench", false));
              var capture = Capture.startOpen(CaptureOptions.defaults().withFilter("tcp port 8080"), PcapngOutput.toFile(ours, PcapngOutput.Rotation.NONE))) {
+            web = node.runPod(new TestNode.PodSpec(ns, "followweb", "httpd", List.of("httpd", "-f", "-p", "8080", "-h", "/etc"), Map.of("app", "followweb")));
             follower.start(capture, line -> {
                 if (line.startsWith("now capturing pod ")) noticed.put(line.substring(line.lastIndexOf('/') + 1), System.nanoTime());
             });
@@ -53,17 +54,25 @@ class FollowLatencyBenchmark {
                 Thread.sleep(1500);
             }
             Thread.sleep(500);
-            tcpdump.stop();
             capture.stop();
             capture.await();
         } finally {
+            tcpdump.stop();
             pods.forEach(node::removePod);
-            node.removePod(web);
+            if (web != null) node.removePod(web);
         }
+        try {
+            report(n, pods, noticed, ours.toString(), theirs.toString());
+        } finally {
+            Tools.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    private static void report(int n, List<TestNode.Pod> pods, Map<String, Long> noticed, String ours, String theirs) throws Exception {
         var latencies = new ArrayList<Double>();
         int oursFirst = 0, oursSecond = 0, theirsFirst = 0, theirsSecond = 0;
-        var oursRequests = requests(ours.toString());
-        var theirsRequests = requests(theirs.toString());
+        var oursRequests = requests(ours);
+        var theirsRequests = requests(theirs);
         for (var pod : pods) {
             var at = noticed.get(pod.name());
             if (at != null) latencies.add((at - pod.startReturnedNanos()) / 1e6);
@@ -78,7 +87,6 @@ class FollowLatencyBenchmark {
         System.out.printf("request sent by the entrypoint at start: kscope capture -l %d/%d, tcpdump -i any (host) %d/%d%n", oursFirst, n, theirsFirst, n);
         System.out.printf("request sent 1 s after start:            kscope capture -l %d/%d, tcpdump -i any (host) %d/%d%n", oursSecond, n, theirsSecond, n);
         System.out.println("load average: " + Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip());
-        Tools.run("rm", "-rf", dir.toString());
     }
 
     /** "SRC_IP PATH" of every HTTP request in a capture. */
