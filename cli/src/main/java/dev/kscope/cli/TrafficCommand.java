@@ -161,7 +161,8 @@ public final class TrafficCommand implements Runnable {
             var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null) printer.header();
             if (live) printer.flush(); // the header says it: capturing (or reading) from now on
-            if (capture != null) System.err.println("capturing live on " + String.join(", ", capture.interfaces()) + " (Ctrl-C to stop)"
+            if (capture != null) System.err.println("capturing live" + (capture.interfaces().isEmpty() ? "" : " on " + String.join(", ", capture.interfaces()))
+                    + " (Ctrl-C to stop)"
                     + (store != null && db == null ? "; history in " + history + " (kscope traffic query --help)" : ""));
             long t0 = System.nanoTime();
             analyzer.run(spool == null ? source : spool.tee(source));

@@ -111,6 +111,7 @@ class FollowPodsTest {
         var err = lines(p.getErrorStream());
         try {
             await(err, "kscope: no pod on this node matches -l app=followtest in namespace " + ns + " yet: waiting for one (Ctrl-C to stop)");
+            await(err, "capturing live (Ctrl-C to stop)");
             var c = client("followc");
             await(err, "kscope: now capturing pod " + ns + "/followc");
             fetch(c, 1);
