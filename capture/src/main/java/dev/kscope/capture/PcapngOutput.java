@@ -132,6 +132,26 @@ public final class PcapngOutput implements AutoCloseable {
         startFile();
     }
 
+    /**
+     * Adds interfaces while packets are being written (a pod that started after the capture): their IDBs go into the
+     * current file now, before any of their packets (pcapng allows IDBs anywhere in a section), and into every file
+     * started later. Their ids continue after the existing ones.
+     */
+    synchronized void addInterfaces(List<InterfaceInfo> added) {
+        var all = new ArrayList<>(interfaces);
+        all.addAll(added);
+        interfaces = List.copyOf(all);
+        captured = java.util.Arrays.copyOf(captured, interfaces.size());
+        if (writer == null || failure != null || finished) return;
+        try {
+            for (var i : added) writer.interfaceDescription(i);
+            writer.flush();
+            headerEnd = writer.size(); // after a failure the statistics must not overwrite an IDB (see closeFile)
+        } catch (IOException e) {
+            fail(e);
+        }
+    }
+
     /** Appends one packet; returns false once no more packets can be written. */
     synchronized boolean packet(int interfaceId, long timestampNanos, MemorySegment src, long offset, int capLen, int origLen,
                                 int flags, int vlanTag, int snaplen) {
@@ -141,7 +161,7 @@ public final class PcapngOutput implements AutoCloseable {
     /** {@link #packet} for a caller that already holds this object's lock (a capture thread writing a whole block). */
     boolean packetLocked(int interfaceId, long timestampNanos, MemorySegment src, long offset, int capLen, int origLen,
                          int flags, int vlanTag, int snaplen) {
-        if (failure != null || limitReached || filesExhausted) return false;
+        if (failure != null || limitReached || filesExhausted || finished) return false; // finished: a target added as it ended
         if (rotation.on() && rotateDue()) {
             rotate();
             if (failure != null || filesExhausted) return false;

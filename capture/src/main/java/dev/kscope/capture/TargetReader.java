@@ -32,12 +32,15 @@ final class TargetReader implements Runnable {
     private final Map<Integer, PacketFilter> filters;
     final CompletableFuture<List<PacketRing>> opened = new CompletableFuture<>();
     final CountDownLatch go = new CountDownLatch(1);
+    /** Completes when the reader ends: with why it ended on its own, or null when the capture ended ({@link Capture#add}). */
+    final CompletableFuture<String> ended = new CompletableFuture<>();
     private final List<PacketRing> rings = new ArrayList<>();
     private final List<InterfaceInfo> infos = new ArrayList<>();
     private Object netnsIdentity;
     private long[][] ifStart;             // per ring: /proc/net/dev {rx+tx packets, rx dropped} at open
     private volatile long[][] ifDelta;    // per ring: since open
     volatile String endMessage;           // why this target ended on its own, null while running
+    private volatile boolean cancelled;   // opened too late or not wanted any more: never reads (see Capture#add)
 
     TargetReader(CaptureTarget target, Capture capture, CaptureOptions options, Map<Integer, PacketFilter> filters) {
         this.target = target;
@@ -48,6 +51,17 @@ final class TargetReader implements Runnable {
 
     List<InterfaceInfo> interfaces() {
         return infos;
+    }
+
+    /** Lets the thread go without reading: its rings have no interface id in the output. */
+    void cancel() {
+        cancelled = true;
+        go.countDown();
+    }
+
+    /** True once its rings and interfaces are filled in (by its own thread) and may be read from any other. */
+    boolean opened() {
+        return opened.isDone() && !opened.isCompletedExceptionally();
     }
 
     List<PacketRing> rings() {
@@ -66,6 +80,10 @@ final class TargetReader implements Runnable {
         }
         try {
             go.await();
+            if (cancelled) {
+                rings.forEach(PacketRing::close);
+                return;
+            }
             if (!capture.stopping()) loop();
             if (capture.drainOnStop()) drain();
         } catch (Throwable e) {

@@ -121,4 +121,36 @@ class PcapngOutputTest {
             Thread.sleep(10);
         }
     }
+
+    /** A pod that starts after the capture: its IDB goes into the running file and into every file rotated to later. */
+    @Test
+    void interfacesAddedWhileWritingAreInTheFileAndInEveryLaterOne() throws Exception {
+        var base = dir.resolve("added.pcapng");
+        var first = new InterfaceInfo("shop/web-1/eth0", "pod", null, InterfaceInfo.LINKTYPE_ETHERNET, 262144, List.of(), "");
+        var later = new InterfaceInfo("shop/web-2/eth0", "pod", null, InterfaceInfo.LINKTYPE_ETHERNET, 262144, List.of(), "");
+        var out = PcapngOutput.toFile(base, new PcapngOutput.Rotation(45_000, 0, 0));
+        var stats = List.of(new CaptureStats(0, 70, 1, 0, 0), new CaptureStats(0, 40, 0, 0, 0));
+        out.begin(List.of(first), 0, () -> stats);
+        var frame = MemorySegment.ofArray(new byte[1000]);
+        long ts = 1_700_000_000_000_000_000L;
+        for (int i = 0; i < 20; i++) assertThat(out.packet(0, ts + i, frame, 0, 1000, 1000, PcapngWriter.INBOUND, -1, 262144)).isTrue();
+        out.addInterfaces(List.of(later));
+        for (int i = 20; i < 60; i++) assertThat(out.packet(i % 2, ts + i, frame, 0, 1000, 1000, PcapngWriter.INBOUND, -1, 262144)).isTrue();
+        out.finish();
+
+        var files = out.files();
+        assertThat(files).hasSize(2); // 60 packets of ~1 KB, 45 KB a file
+        var firstFile = Tools.readPcapng(files.get(0));
+        assertThat(firstFile.interfaceNames()).containsExactly("shop/web-1/eth0", "shop/web-2/eth0"); // the second after 20 packets
+        var secondFile = Tools.readPcapng(files.get(1));
+        assertThat(secondFile.interfaceNames()).containsExactly("shop/web-1/eth0", "shop/web-2/eth0");
+        assertThat(secondFile.statistics()).isEqualTo(2);
+        long onSecond = firstFile.packets().stream().filter(p -> p.iface() == 1).count() + secondFile.packets().stream().filter(p -> p.iface() == 1).count();
+        assertThat(onSecond).isEqualTo(20);
+        for (var f : files) {
+            Tools.assertWiresharkReadsCleanly(f);
+            var names = Tools.run("tshark", "-r", f.toString(), "-T", "fields", "-e", "frame.interface_name").lines().distinct().toList();
+            assertThat(names).contains("shop/web-2/eth0");
+        }
+    }
 }

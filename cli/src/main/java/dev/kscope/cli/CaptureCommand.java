@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  kscope capture -p web -w - | wireshark -k -i -              live in Wireshark",
                 "  kscope capture -p web -p db 'tcp port 5432' -w db.pcapng    two pods, one file, one interface each",
                 "  kscope capture -l app=web -c 1000 -w web.pcapng             pods by label, stop after 1000 packets",
+                "  kscope capture -n shop -l app=web --no-follow -w web.pcapng only the web pods running now",
                 "  kscope capture -i eth0 -s 128 --duration 30s -w hdr.pcapng  host interface, headers only, 30 s",
                 "  kscope capture --netns /run/netns/blue -w blue.pcapng       every interface of a network namespace",
                 "  kscope capture -i any -w all.pcapng                         every host interface, loopback too",
@@ -39,6 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  kscope capture -i eth0 -G 3600 -w 'cap-%%Y%%m%%d-%%H.pcapng'    one file per hour",
                 "  kscope capture -d 'tcp[tcpflags] & tcp-syn != 0'            show the compiled BPF program",
                 "",
+                "Pods are followed: a pod that starts later and matches -l/-n/-A is captured too (new interfaces in the",
+                "running file; stderr says 'kscope: now capturing pod NS/NAME'), one that goes away ends alone and the",
+                "capture waits for the next; a -p pod created again under its name is captured again. --no-follow: only",
+                "the pods running at the start, ending when they are all gone.",
                 "-c N (a number) stops after N packets as in tcpdump; -c NAME picks a container as in kubectl.",
                 "Filters use tcpdump's syntax (man 7 pcap-filter)."})
 public final class CaptureCommand implements Callable<Integer> {
@@ -109,14 +114,19 @@ public final class CaptureCommand implements Callable<Integer> {
             return 0;
         }
         var options = options(filter);
-        var targets = targets();
+        var fixed = fixedTargets();
         if (file == null) {
             throw new KscopeException("no output: give -w FILE.pcapng, or -w - to stream to stdout (e.g. | wireshark -k -i -)");
         }
         var output = file.equals("-")
                 ? PcapngOutput.toStdout()
                 : PcapngOutput.toFile(Path.of(file), rotation());
-        var capture = Capture.start(targets, options, output);
+        try (var started = podFlags.start(podContainer(), fixed, options, output)) {
+            return run(started.capture());
+        }
+    }
+
+    private int run(Capture capture) throws Exception {
         for (var i : capture.interfaces()) {
             System.err.println("capturing on " + i.name() + ", link-type " + (i.linkType() == InterfaceInfo.LINKTYPE_ETHERNET ? "EN10MB (Ethernet)" : "RAW (raw IP)")
                     + ", snapshot length " + i.snaplen() + " bytes");
@@ -199,14 +209,16 @@ public final class CaptureCommand implements Callable<Integer> {
         return new PcapngOutput.Rotation(bytes, rotateSeconds == null ? 0 : rotateSeconds, fileCount == null ? 0 : fileCount);
     }
 
-    private List<CaptureTarget> targets() {
-        var result = new ArrayList<CaptureTarget>();
-        var podContainer = container != null ? container
+    private String podContainer() {
+        return container != null ? container
                 : countOrContainer != null && !countOrContainer.matches("\\d+") ? countOrContainer : null;
-        boolean podMode = podFlags.any();
-        if (podMode) {
-            result.addAll(podFlags.resolve(podContainer));
-        } else if (podContainer != null) {
+    }
+
+    /** The targets other than pods: network namespaces, processes' namespaces, host interfaces. */
+    private List<CaptureTarget> fixedTargets() {
+        var result = new ArrayList<CaptureTarget>();
+        var podContainer = podContainer();
+        if (!podFlags.any() && podContainer != null) {
             throw new KscopeException("-c " + podContainer + " names a container, but no pod was given (add -p POD, or give -c a number of packets)");
         }
         for (var p : netns) result.add(CaptureTarget.netns(p, interfaces));
@@ -216,8 +228,8 @@ public final class CaptureCommand implements Callable<Integer> {
             }
             result.add(CaptureTarget.netns("/proc/" + pid + "/ns/net", interfaces));
         }
-        if (result.isEmpty() && !interfaces.isEmpty()) result.add(CaptureTarget.host(interfaces));
-        if (result.isEmpty()) {
+        if (result.isEmpty() && !interfaces.isEmpty() && !podFlags.any()) result.add(CaptureTarget.host(interfaces));
+        if (result.isEmpty() && !podFlags.any()) {
             throw new KscopeException("nothing to capture (give -p POD, -l SELECTOR, -i IFACE, --netns PATH or --pid PID)");
         }
         return result;

@@ -19,6 +19,7 @@ import java.util.List;
  */
 final class LiveCapture implements AutoCloseable {
     private final Capture capture;
+    private final PodTargetFlags.Started started;
     private final Pipe pipe;
     private final CaptureSource source;
     private final Thread stopper;
@@ -26,8 +27,9 @@ final class LiveCapture implements AutoCloseable {
     private final Object interrupt;
     private final java.util.concurrent.CountDownLatch analyzed = new java.util.concurrent.CountDownLatch(1);
 
-    private LiveCapture(Capture capture, Pipe pipe) {
-        this.capture = capture;
+    private LiveCapture(PodTargetFlags.Started started, Pipe pipe) {
+        this.started = started;
+        this.capture = started.capture();
         this.pipe = pipe;
         this.source = new PcapStreamSource(Channels.newInputStream(pipe.source()), "live capture");
         this.stopper = Thread.ofPlatform().unstarted(() -> {
@@ -42,11 +44,11 @@ final class LiveCapture implements AutoCloseable {
         interrupt = Signals.interruptExits(); // kill -INT stops a background kscope traffic too
     }
 
-    static LiveCapture start(List<CaptureTarget> targets, CaptureOptions options) {
+    /** Captures the selected pods (following them, unless --no-follow) and the {@code fixed} targets. */
+    static LiveCapture start(PodTargetFlags pods, List<CaptureTarget> fixed, CaptureOptions options) {
         try {
             var pipe = Pipe.open();
-            var capture = Capture.start(targets, options, PcapngOutput.toStream(pipe.sink()));
-            return new LiveCapture(capture, pipe);
+            return new LiveCapture(pods.start(null, fixed, options, PcapngOutput.toStream(pipe.sink())), pipe);
         } catch (IOException e) {
             throw new dev.kscope.core.KscopeException("cannot start the live capture: " + e.getMessage(), e);
         }
@@ -69,6 +71,7 @@ final class LiveCapture implements AutoCloseable {
     /** Stops capturing and ends the stream, so the analyzer finishes what it has. */
     private synchronized void finish() {
         if (!pipe.sink().isOpen()) return;
+        started.close(); // no pod joins a capture that is stopping
         capture.stop();
         try {
             capture.await();

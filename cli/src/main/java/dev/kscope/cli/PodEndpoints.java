@@ -17,13 +17,28 @@ import java.util.List;
  */
 final class PodEndpoints implements EndpointResolver, AutoCloseable {
     private final ContainerCollection collection;
-    private final PodAddresses addresses;
+    private volatile PodAddresses addresses;
     private final ClusterAddresses cluster;
+    /** Bumped when a container comes or goes on this node: a new pod may have an address a gone one had. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
     private PodEndpoints(ContainerCollection collection, ClusterAddresses cluster) {
         this.collection = collection;
         this.addresses = new PodAddresses(collection);
         this.cluster = cluster;
+        collection.addListener(new dev.kscope.containers.ContainerListener() {
+            @Override
+            public void added(dev.kscope.containers.Container c) {
+                changes.incrementAndGet();
+            }
+
+            @Override
+            public void removed(dev.kscope.containers.Container c) {
+                // PodAddresses keeps addresses by network namespace inode, which the kernel gives the next namespace
+                addresses = new PodAddresses(collection);
+                changes.incrementAndGet();
+            }
+        });
     }
 
     /** {@code cluster}: the cluster's names, or null without a Kubernetes API. */
@@ -54,7 +69,7 @@ final class PodEndpoints implements EndpointResolver, AutoCloseable {
 
     @Override
     public long generation() {
-        return cluster == null ? 0 : cluster.generation();
+        return changes.get() + (cluster == null ? 0 : cluster.generation()); // both only grow
     }
 
     @Override

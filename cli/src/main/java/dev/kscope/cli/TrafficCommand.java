@@ -34,7 +34,8 @@ import java.util.function.Consumer;
                 "Examples:",
                 "  kscope traffic -n shop -p web                  (live: capture pod web on this node; history kept by default)",
                 "  kscope traffic query 'http.status >= 500' --since 10m -w errors.pcapng   (search it; the calls' packets to pcapng)",
-                "  kscope traffic -l app=api -o json               (live: pods by label)",
+                "  kscope traffic -l app=api -o json               (live: pods by label, and those that start later)",
+                "  kscope traffic -n shop -p web --no-follow      (live: only while this web pod lives)",
                 "  kscope traffic -n shop -p web --db web.duckdb  (live, history in a file of its own; --no-db for none)",
                 "  kscope traffic -i eth0 --filter 'http.status >= 500'",
                 "  kscope traffic -r web.pcap",
@@ -55,6 +56,8 @@ import java.util.function.Consumer;
                 "",
                 "Filter variables (CEL, https://cel.dev): " + MessageFilter.VARIABLES,
                 "A filter that does not apply to a message (http.status on a DNS message) does not match it.",
+                "Live on pods, pods that start later and match (-l/-n/-A, or a -p pod created again) are analyzed too;",
+                "--no-follow keeps to the pods running at the start.",
                 "Names: pods of this node from its container runtime; with a Kubernetes API (--kubeconfig, $KUBECONFIG,",
                 "~/.kube/config or in-cluster) also services (svc/NAME for a ClusterIP) and pods of other nodes;",
                 "--no-kubernetes turns that off.",
@@ -154,7 +157,7 @@ public final class TrafficCommand implements Runnable {
         // flushed whenever that thread has caught up (rows appear as calls complete, with one write per burst). Live, its
         // queue is short: a backlog waits in the capture ring as packets (~0.5 KB for a small call), not on the heap as messages (~6 KB).
         Runnable caughtUp = live ? printer::flush : () -> {};
-        try (var capture = capturing ? LiveCapture.start(targets(), captureOptions) : null;
+        try (var capture = capturing ? LiveCapture.start(podFlags, hostTargets(), captureOptions) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
              var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames(live));
              var output = new AsyncSink(sink::accept, live ? 1024 : 4096, caughtUp);
@@ -162,7 +165,8 @@ public final class TrafficCommand implements Runnable {
             var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null) printer.header();
             if (live) printer.flush(); // the header says it: capturing (or reading) from now on
-            if (capture != null) System.err.println("capturing live on " + String.join(", ", capture.interfaces()) + " (Ctrl-C to stop)"
+            if (capture != null) System.err.println("capturing live" + (capture.interfaces().isEmpty() ? "" : " on " + String.join(", ", capture.interfaces()))
+                    + " (Ctrl-C to stop)"
                     + (store != null && db == null ? "; history in " + history + " (kscope traffic query --help)" : ""));
             long t0 = System.nanoTime();
             analyzer.run(spool == null ? source : spool.tee(source));
@@ -221,12 +225,9 @@ public final class TrafficCommand implements Runnable {
         }
     }
 
-    /** The pods or interfaces to capture: the same resolution as kscope capture's. */
-    private java.util.List<dev.kscope.capture.CaptureTarget> targets() {
-        var result = new java.util.ArrayList<dev.kscope.capture.CaptureTarget>();
-        if (podFlags.any()) result.addAll(podFlags.resolve(null));
-        if (!interfaces.isEmpty()) result.add(dev.kscope.capture.CaptureTarget.host(interfaces));
-        return result;
+    /** The host interfaces to capture besides the pods. */
+    private java.util.List<dev.kscope.capture.CaptureTarget> hostTargets() {
+        return interfaces.isEmpty() ? java.util.List.of() : java.util.List.of(dev.kscope.capture.CaptureTarget.host(interfaces));
     }
 
     private dev.kscope.capture.CaptureOptions captureOptions() {
