@@ -133,9 +133,9 @@ class PcapngOutputTest {
         out.begin(List.of(first), 0, () -> stats);
         var frame = MemorySegment.ofArray(new byte[1000]);
         long ts = 1_700_000_000_000_000_000L;
-        for (int i = 0; i < 20; i++) assertThat(out.packet(0, ts + i, frame, 0, 1000, 1000, PcapngWriter.INBOUND, -1, 262144)).isTrue();
+        for (int i = 0; i < 20; i++) assertThat(out.packet(0, ts + i, frame, 0, 1000, 1000, PcapngBlocks.INBOUND, -1, 262144)).isTrue();
         out.addInterfaces(List.of(later));
-        for (int i = 20; i < 60; i++) assertThat(out.packet(i % 2, ts + i, frame, 0, 1000, 1000, PcapngWriter.INBOUND, -1, 262144)).isTrue();
+        for (int i = 20; i < 60; i++) assertThat(out.packet(i % 2, ts + i, frame, 0, 1000, 1000, PcapngBlocks.INBOUND, -1, 262144)).isTrue();
         out.finish();
 
         var files = out.files();
