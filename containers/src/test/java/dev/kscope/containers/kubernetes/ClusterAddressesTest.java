@@ -198,6 +198,41 @@ class ClusterAddressesTest {
         }
     }
 
+    /** An API server that pages its pod list (the CRUD mock answers all at once), as a real one does past the limit. */
+    static final class Paging extends KubernetesCrudDispatcher {
+        final List<String> podRequests = new CopyOnWriteArrayList<>();
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            if (!request.getPath().startsWith("/api/v1/pods?")) return super.dispatch(request);
+            podRequests.add(request.getPath());
+            var second = request.getPath().contains("continue=");
+            var pod = second ? "web-2" : "web-1";
+            return new MockResponse().setResponseCode(200).setBody("""
+                    {"kind":"PodList","apiVersion":"v1","metadata":{"continue":"%s"},"items":[{"metadata":{"name":"%s","namespace":"shop",
+                     "managedFields":[{"manager":"kubelet"}]},"spec":{"containers":[{"name":"app"}]},"status":{"phase":"Running","podIP":"10.244.6.%d"}}]}"""
+                    .formatted(second ? "" : "page 2/2", pod, second ? 2 : 1));
+        }
+    }
+
+    @Test
+    void listingFollowsPages() {
+        var paging = new Paging();
+        var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(), paging, false);
+        server.init();
+        try (var c = server.createClient()) {
+            var warnings = new CopyOnWriteArrayList<String>();
+            try (var index = ClusterAddresses.list(access(c), Duration.ofSeconds(10), warnings::add)) {
+                assertThat(index.lookup("10.244.6.1")).contains(new Named("shop", "web-1", List.of()));
+                assertThat(index.lookup("10.244.6.2")).contains(new Named("shop", "web-2", List.of()));
+            }
+            assertThat(paging.podRequests).containsExactly("/api/v1/pods?limit=500", "/api/v1/pods?limit=500&continue=page+2%2F2");
+            assertThat(warnings).isEmpty();
+        } finally {
+            server.destroy();
+        }
+    }
+
     /** A list that takes longer than the wait: lookups go on unnamed, with one warning, and names come as the lists do. */
     @Test
     void listingThatOutlastsTheWaitIsOneWarning() throws Exception {
