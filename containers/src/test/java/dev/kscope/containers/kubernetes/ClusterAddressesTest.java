@@ -128,10 +128,11 @@ class ClusterAddressesTest {
                 pod("shop", "frontend-5c4-q2w", "node-b", false, "10.244.2.3"),
                 pod("kube-system", "kube-proxy-x", "node-a", true, "192.168.1.10"));
         var warnings = new CopyOnWriteArrayList<String>();
-        // watched (live) and listed once (a file): the same names
+        // watched (live) and listed once (a file; through HttpURLConnection, or fabric8's client): the same names
         try (var watched = ClusterAddresses.start(client, false, Duration.ofSeconds(5), warnings::add);
-             var listed = ClusterAddresses.list(access(client), Duration.ofSeconds(5), warnings::add)) {
-            for (var index : List.of(watched, listed)) {
+             var listed = ClusterAddresses.list(access(client), Duration.ofSeconds(5), warnings::add);
+             var listedByFabric8 = ClusterAddresses.list(ClusterAccess.of(client.getConfiguration()), Duration.ofSeconds(5), warnings::add)) {
+            for (var index : List.of(watched, listed, listedByFabric8)) {
                 assertThat(index.lookup("10.96.0.20")).contains(new Named("shop", null, List.of(new ServicePorts("orders", Map.of(80, "http", 9090, "grpc")))));
                 assertThat(index.lookup("10.244.1.7")).contains(new Named("shop", "orders-7d9-abc",
                         List.of(new ServicePorts("orders", Map.of(8080, "http")), new ServicePorts("orders-headless", Map.of(8080, "http")))));
