@@ -91,7 +91,7 @@ for v in named named_before named_aot; do
   echo "  $v: $(grep -c '"dst":{[^}]*"service":"svc-' $T.$v.out || true) messages named by service; warnings: $(grep -c 'kscope: warning' $T.$v.err || true)"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $ROUNDS rounds, means"
-declare -A LABEL=([plain]="kscope --no-kubernetes" [named]="kscope --kubeconfig (this code)" [named_before]="kscope --kubeconfig ($BEFORE)"
+declare -A LABEL=([plain]="kscope --no-kubernetes" [named]="kscope --kubeconfig (this code)" [named_before]="kscope --kubeconfig (${BEFORE:-})"
   [plain_aot]="kscope --no-kubernetes, AOT cache" [named_aot]="kscope --kubeconfig, AOT cache" [kubectl]="kubectl get --raw x3 (peer)")
 printf "%-38s %8s %8s %8s %14s\n" "" "wall s" "CPU s" "RSS MB" "CPU - plain s"
 for v in "${VARIANTS[@]}"; do

@@ -108,9 +108,6 @@ interface ApiGets extends AutoCloseable {
                 : null;
         var context = tls;
         return new ApiGets() {
-            /** The last request's: its connection is kept alive for the next list, and closed with this. */
-            private volatile HttpURLConnection last;
-
             @Override
             public String url() {
                 return root;
@@ -119,7 +116,6 @@ interface ApiGets extends AutoCloseable {
             @Override
             public Answer get(String path, Duration timeout) throws IOException {
                 var connection = (HttpURLConnection) URI.create(root + path).toURL().openConnection();
-                last = connection;
                 if (connection instanceof HttpsURLConnection https) {
                     https.setSSLSocketFactory(context.getSocketFactory());
                     if (settings.insecure()) https.setHostnameVerifier((host, session) -> true);
@@ -127,6 +123,8 @@ interface ApiGets extends AutoCloseable {
                 connection.setConnectTimeout(2000);
                 connection.setReadTimeout((int) timeout.toMillis());
                 connection.setRequestProperty("Accept", "application/json");
+                // a few requests per run: no idle connection left behind in the JDK's keep-alive cache when done
+                connection.setRequestProperty("Connection", "close");
                 if (authorization != null) connection.setRequestProperty("Authorization", authorization);
                 int code = connection.getResponseCode();
                 var body = code < 400 ? connection.getInputStream() : connection.getErrorStream();
@@ -135,7 +133,6 @@ interface ApiGets extends AutoCloseable {
 
             @Override
             public void close() {
-                if (last != null) last.disconnect();
             }
         };
     }

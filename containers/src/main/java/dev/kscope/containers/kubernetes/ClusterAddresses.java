@@ -278,7 +278,7 @@ public final class ClusterAddresses implements AutoCloseable {
             return;
         }
         if (startupFailures.isEmpty() && !closed) {
-            warnOnce("Kubernetes API at " + apiUrl + " did not list services, endpointslices and pods within "
+            warnOnce("Kubernetes API" + (apiUrl == null ? "" : " at " + apiUrl) + " did not list services, endpointslices and pods within "
                     + listWait.toSeconds() + " s: calls are named as the answers come in");
         }
     }

@@ -128,10 +128,11 @@ class ClusterAddressesTest {
                 pod("shop", "frontend-5c4-q2w", "node-b", false, "10.244.2.3"),
                 pod("kube-system", "kube-proxy-x", "node-a", true, "192.168.1.10"));
         var warnings = new CopyOnWriteArrayList<String>();
-        // watched (live) and listed once (a file): the same names
+        // watched (live) and listed once (a file; through HttpURLConnection, or fabric8's client): the same names
         try (var watched = ClusterAddresses.start(client, false, Duration.ofSeconds(5), warnings::add);
-             var listed = ClusterAddresses.list(access(client), Duration.ofSeconds(5), warnings::add)) {
-            for (var index : List.of(watched, listed)) {
+             var listed = ClusterAddresses.list(access(client), Duration.ofSeconds(5), warnings::add);
+             var listedByFabric8 = ClusterAddresses.list(ClusterAccess.of(client.getConfiguration()), Duration.ofSeconds(5), warnings::add)) {
+            for (var index : List.of(watched, listed, listedByFabric8)) {
                 assertThat(index.lookup("10.96.0.20")).contains(new Named("shop", null, List.of(new ServicePorts("orders", Map.of(80, "http", 9090, "grpc")))));
                 assertThat(index.lookup("10.244.1.7")).contains(new Named("shop", "orders-7d9-abc",
                         List.of(new ServicePorts("orders", Map.of(8080, "http")), new ServicePorts("orders-headless", Map.of(8080, "http")))));
@@ -192,6 +193,41 @@ class ClusterAddressesTest {
                 assertThat(slow.paths).allSatisfy(p -> assertThat(p).doesNotContain("watch"))
                         .containsExactly("/api/v1/services?limit=500", "/apis/discovery.k8s.io/v1/endpointslices?limit=500", "/api/v1/pods?limit=500");
             }
+            assertThat(warnings).isEmpty();
+        } finally {
+            server.destroy();
+        }
+    }
+
+    /** An API server that pages its pod list (the CRUD mock answers all at once), as a real one does past the limit. */
+    static final class Paging extends KubernetesCrudDispatcher {
+        final List<String> podRequests = new CopyOnWriteArrayList<>();
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            if (!request.getPath().startsWith("/api/v1/pods?")) return super.dispatch(request);
+            podRequests.add(request.getPath());
+            var second = request.getPath().contains("continue=");
+            var pod = second ? "web-2" : "web-1";
+            return new MockResponse().setResponseCode(200).setBody("""
+                    {"kind":"PodList","apiVersion":"v1","metadata":{"continue":"%s"},"items":[{"metadata":{"name":"%s","namespace":"shop",
+                     "managedFields":[{"manager":"kubelet"}]},"spec":{"containers":[{"name":"app"}]},"status":{"phase":"Running","podIP":"10.244.6.%d"}}]}"""
+                    .formatted(second ? "" : "page 2/2", pod, second ? 2 : 1));
+        }
+    }
+
+    @Test
+    void listingFollowsPages() {
+        var paging = new Paging();
+        var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(), paging, false);
+        server.init();
+        try (var c = server.createClient()) {
+            var warnings = new CopyOnWriteArrayList<String>();
+            try (var index = ClusterAddresses.list(access(c), Duration.ofSeconds(10), warnings::add)) {
+                assertThat(index.lookup("10.244.6.1")).contains(new Named("shop", "web-1", List.of()));
+                assertThat(index.lookup("10.244.6.2")).contains(new Named("shop", "web-2", List.of()));
+            }
+            assertThat(paging.podRequests).containsExactly("/api/v1/pods?limit=500", "/api/v1/pods?limit=500&continue=page+2%2F2");
             assertThat(warnings).isEmpty();
         } finally {
             server.destroy();
