@@ -63,7 +63,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         this.totalLostKey = new SerializedString("total_" + lostName);
         if (yaml) return;
         try {
-            // stdout stays open, and is flushed when the caller says (per burst), not per event
+            // stdout stays open, and is flushed when the caller says (per burst, see flush()), not per event
             gen = JSON.createGenerator(out)
                     .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                     .disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
@@ -167,14 +167,10 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         gen.writeStartObject();
     }
 
-    /** Hands the record's text to {@code out} (which buffers or not as it was made); a JSON line ends with its newline. */
+    /** A JSON line ends with its newline; the generator hands its buffer to {@code out} when full and on {@link #flush}. */
     private void endRecord() throws IOException {
-        if (yaml) {
-            gen.close();
-            return;
-        }
-        gen.writeRaw('\n');
-        gen.flush();
+        if (yaml) gen.close();
+        else gen.writeRaw('\n');
     }
 
     @Override
@@ -194,6 +190,11 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     @Override
     public void flush() {
+        try {
+            if (!yaml) gen.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         out.flush();
     }
 }
