@@ -63,7 +63,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         this.totalLostKey = new SerializedString("total_" + lostName);
         if (yaml) return;
         try {
-            // stdout stays open, and is flushed when the caller says (per burst), not per event
+            // stdout stays open, and is flushed when the caller says (per burst, see flush()), not per event
             gen = JSON.createGenerator(out)
                     .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                     .disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
@@ -138,7 +138,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     /** An if-chain, most frequent first: a pattern switch over these types costs more than the writing (measured). */
     private void value(Object v) throws IOException {
-        if (v instanceof String s) gen.writeString(s);
+        if (v instanceof String s) string(s);
         else if (v instanceof Long l) gen.writeNumber(l);
         else if (v instanceof Integer i) gen.writeNumber(i);
         else if (v instanceof Boolean b) gen.writeBoolean(b);
@@ -146,7 +146,7 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         else if (v instanceof Map<?, ?> map) {
             gen.writeStartObject();
             for (var e : map.entrySet()) {
-                gen.writeFieldName(String.valueOf(e.getKey()));
+                key(String.valueOf(e.getKey()));
                 value(e.getValue());
             }
             gen.writeEndObject();
@@ -159,6 +159,39 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
     }
 
     /**
+     * Long strings (bodies: most of a traffic message's bytes) through a char array. Jackson reads a String with charAt
+     * per character; compiled inside this printer (a bigger caller than MessageFormat was), those calls stayed calls
+     * with their bounds checks: the profile's top frame, String.checkIndex. Arrays it indexes directly.
+     */
+    private void string(String s) throws IOException {
+        int n = s.length();
+        if (n < 16) {
+            gen.writeString(s);
+            return;
+        }
+        if (chars.length < n) chars = new char[Math.max(n, 2 * chars.length)];
+        s.getChars(0, n, chars, 0);
+        gen.writeString(chars, 0, n);
+    }
+
+    private char[] chars = new char[1024];
+
+    /** Map keys repeat from event to event (http's method, url…): written from their encoded bytes, up to a bound. */
+    private void key(String key) throws IOException {
+        var encoded = keys.get(key);
+        if (encoded == null) {
+            if (keys.size() >= 4096) { // header names and the like are the senders' to choose: no unbounded cache
+                gen.writeFieldName(key);
+                return;
+            }
+            keys.put(key, encoded = new SerializedString(key));
+        }
+        gen.writeFieldName(encoded);
+    }
+
+    private final Map<String, SerializedString> keys = new java.util.HashMap<>();
+
+    /**
      * YAML: a generator per document, as a streaming one holds a document back until the next begins (live, each
      * event would show one event late). JSON: one generator for all lines.
      */
@@ -167,14 +200,10 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
         gen.writeStartObject();
     }
 
-    /** Hands the record's text to {@code out} (which buffers or not as it was made); a JSON line ends with its newline. */
+    /** A JSON line ends with its newline; the generator hands its buffer to {@code out} when full and on {@link #flush}. */
     private void endRecord() throws IOException {
-        if (yaml) {
-            gen.close();
-            return;
-        }
-        gen.writeRaw('\n');
-        gen.flush();
+        if (yaml) gen.close();
+        else gen.writeRaw('\n');
     }
 
     @Override
@@ -194,6 +223,11 @@ public final class JsonPrinter<E> implements EventPrinter<E> {
 
     @Override
     public void flush() {
+        try {
+            if (!yaml) gen.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         out.flush();
     }
 }
