@@ -25,7 +25,6 @@ import java.util.Map;
  */
 public final class MessageFilter {
     /** The protocol variables; each is a map, filled for messages of that protocol. */
-    public static final List<String> PROTOCOLS = List.of("http", "dns", "redis", "postgres", "grpc", "kafka");
     public static final String VARIABLES = "proto, summary, status, error, problem, malformed, latency_ms, "
             + "request_size, response_size, src.{ip,port,pod,namespace,service,port_name,services}, dst.{...}, http.*, dns.*, redis.*, postgres.*, grpc.*, kafka.*";
 
@@ -47,7 +46,7 @@ public final class MessageFilter {
                 .addVar("response_size", SimpleType.INT)
                 .addVar("src", MapType.create(SimpleType.STRING, SimpleType.DYN))
                 .addVar("dst", MapType.create(SimpleType.STRING, SimpleType.DYN));
-        for (var p : PROTOCOLS) b.addVar(p, MapType.create(SimpleType.STRING, SimpleType.DYN));
+        for (var p : Message.PROTOCOLS) b.addVar(p, MapType.create(SimpleType.STRING, SimpleType.DYN));
         COMPILER = b.build();
     }
 
@@ -101,7 +100,7 @@ public final class MessageFilter {
         v.put("response_size", m.responseBytes());
         v.put("src", endpoint(m.src()));
         v.put("dst", endpoint(m.dst()));
-        for (var p : PROTOCOLS) v.put(p, Map.of());
+        for (var p : Message.PROTOCOLS) v.put(p, Map.of());
         v.putAll(m.details());
         return v;
     }

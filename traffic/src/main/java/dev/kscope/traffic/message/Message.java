@@ -1,5 +1,6 @@
 package dev.kscope.traffic.message;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +20,9 @@ import java.util.Map;
 public record Message(long id, String protocol, Endpoint src, Endpoint dst, long startNanos, long latencyNanos,
                       long requestBytes, long responseBytes, String summary, String status, boolean error,
                       String problem, Map<String, Object> details) {
+    /** The protocols whose fields {@link #details} holds, each as a map under its name (http, dns, ...). */
+    public static final List<String> PROTOCOLS = List.of("http", "dns", "redis", "postgres", "grpc", "kafka");
+
 
     public boolean malformed() {
         return problem != null && problem.startsWith("malformed");

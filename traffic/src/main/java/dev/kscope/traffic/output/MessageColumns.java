@@ -27,12 +27,6 @@ import java.util.function.Function;
 public final class MessageColumns {
     private static final ClockText CLOCK = ClockText.utc();
 
-    /**
-     * The protocols' objects (details keys), as {@code MessageFilter.PROTOCOLS} names them (a test holds the two equal):
-     * not read from there, as loading MessageFilter builds the CEL compiler (~1 s) on every start, --filter or not.
-     */
-    static final List<String> PROTOCOLS = List.of("http", "dns", "redis", "postgres", "grpc", "kafka");
-
     public static final ColumnSet<Message> ALL = columns();
 
     private MessageColumns() {
@@ -57,7 +51,7 @@ public final class MessageColumns {
         c.add(hidden("RESPONSE_SIZE", Message::responseBytes));
         c.add(Column.<Message>text("BYTES", 13, Align.LEFT, Visibility.DEFAULT, m -> m.requestBytes() + "/" + m.responseBytes()).uncut());
         c.add(Column.text("NOTE", 24, Align.LEFT, Visibility.DEFAULT, m -> m.problem() == null ? "" : m.problem()));
-        for (var protocol : PROTOCOLS) c.add(hidden(protocol.toUpperCase(java.util.Locale.ROOT), m -> m.details().get(protocol)));
+        for (var protocol : Message.PROTOCOLS) c.add(hidden(protocol.toUpperCase(java.util.Locale.ROOT), m -> m.details().get(protocol)));
         return new ColumnSet<>(c);
     }
 

@@ -84,11 +84,6 @@ class MessageOutputTest {
     }
 
     @Test
-    void everyProtocolTheFilterKnowsHasItsObjectInTheJson() {
-        assertThat(MessageColumns.PROTOCOLS).isEqualTo(dev.kscope.traffic.filter.MessageFilter.PROTOCOLS);
-    }
-
-    @Test
     void oneMessageAsJsonIsTheLineOfTheStream() throws IOException {
         var lines = golden("json").lines().toList();
         for (int i = 0; i < MESSAGES.size(); i++) assertThat(MessageColumns.json(MESSAGES.get(i))).isEqualTo(lines.get(i));
