@@ -160,7 +160,7 @@ public final class TrafficCommand implements Runnable {
         try (var capture = capturing ? LiveCapture.start(podFlags, hostTargets(), captureOptions) : null;
              var source = capturing ? capture.source() : CaptureSource.open(read); store; spool;
              var podNames = PodEndpoints.start(podFlags.runtime.options(), clusterNames(live));
-             var output = new AsyncSink(sink::accept, live ? 1024 : 4096, live ? 1 : 256, caughtUp);
+             var output = new AsyncSink(sink::accept, live ? 1024 : 512, live ? 1 : 128, caughtUp);
              var drops = capture == null ? null : new DropReporter(capture::droppedByKernel, web == null ? printer : null, System.err, Duration.ofSeconds(1))) {
             var analyzer = new TrafficAnalyzer(podNames, output);
             if (web == null) printer.header();
