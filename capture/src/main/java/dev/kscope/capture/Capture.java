@@ -151,6 +151,19 @@ public final class Capture implements AutoCloseable {
         return r.ended;
     }
 
+    /**
+     * Interfaces a running target found after it started (one reading every interface of its namespace): they get the
+     * next interface ids and their descriptions go into the running output before any of their packets.
+     */
+    void interfacesAdded(List<PacketRing> rings, List<InterfaceInfo> infos) {
+        synchronized (output) {
+            int id = nextInterfaceId;
+            for (var ring : rings) ring.interfaceId = id++;
+            output.addInterfaces(infos);
+            nextInterfaceId = id;
+        }
+    }
+
     /** A reader that could not open: it never ran, it is no part of the capture. */
     private synchronized void forget(TargetReader r) {
         readers.remove(r);

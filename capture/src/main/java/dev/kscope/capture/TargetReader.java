@@ -34,8 +34,10 @@ final class TargetReader implements Runnable {
     final CountDownLatch go = new CountDownLatch(1);
     /** Completes when the reader ends: with why it ended on its own, or null when the capture ended ({@link Capture#add}). */
     final CompletableFuture<String> ended = new CompletableFuture<>();
-    private final List<PacketRing> rings = new ArrayList<>();
-    private final List<InterfaceInfo> infos = new ArrayList<>();
+    // read by other threads (statistics, the interface list) while this one adds interfaces that appear later
+    private final List<PacketRing> rings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<InterfaceInfo> infos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private long ringBytes;
     private Object netnsIdentity;
     private long[][] ifStart;             // per ring: /proc/net/dev {rx+tx packets, rx dropped} at open
     private volatile long[][] ifDelta;    // per ring: since open
@@ -131,21 +133,64 @@ final class TargetReader implements Runnable {
             }
         }
         var v6 = ipv6Addresses();
-        long ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
+        ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
         for (var name : names) {
             int index = all.entrySet().stream().filter(e -> e.getValue().equals(name)).findFirst().orElseThrow().getKey();
-            // like tcpdump -i any, which cannot be promiscuous: not every interface of a host in promiscuous mode
-            var ring = PacketRing.open(name, index, any ? options.withPromiscuous(false) : options, ringBytes, filters, where);
-            rings.add(ring);
-            var addresses = new ArrayList<InterfaceInfo.Address>();
-            ipv4Address(ring.fd(), name).ifPresent(addresses::add);
-            addresses.addAll(v6.getOrDefault(name, List.of()));
-            infos.add(new InterfaceInfo(target.interfaceName(name), target.description(name), target.comment(),
-                    ring.linkType, options.snaplen(), addresses, options.filter()));
+            openRing(name, index, v6);
         }
         var start = interfaceCounters();
         ifStart = start != null ? start : new long[rings.size()][2];
         ifDelta = new long[rings.size()][2];
+    }
+
+    /** Every interface of the namespace, not a list of names: interfaces that appear later are captured too. */
+    private boolean everyInterface() {
+        return target.interfaces().isEmpty() || target.interfaces().contains(CaptureTarget.ANY);
+    }
+
+    private void openRing(String name, int index, Map<String, List<InterfaceInfo.Address>> v6) {
+        var where = target.netns() == null ? "the host" : target.label();
+        boolean any = target.interfaces().contains(CaptureTarget.ANY);
+        // like tcpdump -i any, which cannot be promiscuous: not every interface of a host in promiscuous mode
+        var ring = PacketRing.open(name, index, any ? options.withPromiscuous(false) : options, ringBytes, filters, where);
+        var addresses = new ArrayList<InterfaceInfo.Address>();
+        ipv4Address(ring.fd(), name).ifPresent(addresses::add);
+        addresses.addAll(v6.getOrDefault(name, List.of()));
+        infos.add(new InterfaceInfo(target.interfaceName(name), target.description(name), target.comment(),
+                ring.linkType, options.snaplen(), addresses, options.filter()));
+        rings.add(ring);
+    }
+
+    /**
+     * Interfaces that came up since the last look (a pod's veth on a node, for -i any; tcpdump's any device sees them
+     * too): opened, given the next interface ids and described in the running output. Returns how many.
+     */
+    private int openNewInterfaces(boolean[] dead) {
+        boolean any = target.interfaces().contains(CaptureTarget.ANY);
+        var open = new java.util.HashSet<String>();
+        for (int i = 0; i < rings.size(); i++) if (i >= dead.length || !dead[i]) open.add(rings.get(i).name);
+        int before = rings.size();
+        Map<String, List<InterfaceInfo.Address>> v6 = null;
+        for (var e : Libc.interfaces().entrySet()) {
+            var name = e.getValue();
+            if (open.contains(name) || !isUp(name, any)) continue;
+            if (v6 == null) v6 = ipv6Addresses();
+            try {
+                openRing(name, e.getKey(), v6);
+            } catch (RuntimeException gone) {
+                // it went away again, or is not ready: the next look tries again
+            }
+        }
+        int added = rings.size() - before;
+        if (added == 0) return 0;
+        var now = interfaceCounters();
+        var start = java.util.Arrays.copyOf(ifStart, rings.size());
+        for (int i = before; i < start.length; i++) start[i] = now != null ? now[i] : new long[2];
+        ifStart = start;
+        ifDelta = java.util.Arrays.copyOf(ifDelta, rings.size());
+        for (int i = before; i < ifDelta.length; i++) ifDelta[i] = new long[2];
+        capture.interfacesAdded(rings.subList(before, rings.size()), infos.subList(before, infos.size()));
+        return added;
     }
 
     private void loop() throws InterruptedException {
@@ -158,6 +203,7 @@ final class TargetReader implements Runnable {
                 out.packetLocked(ring.interfaceId, ts, seg, off, capLen, origLen, flags(pktType), vlan, options.snaplen());
         try (var arena = Arena.ofConfined()) {
             var fds = arena.allocate(8L * n, 4); // struct pollfd[]
+            boolean follow = everyInterface();
             while (!capture.stopping()) {
                 boolean read = false;
                 for (int i = 0; i < n; i++) {
@@ -179,6 +225,14 @@ final class TargetReader implements Runnable {
                     if (netnsIdentity != null && !netnsIdentity.equals(identity(Path.of(target.netns())))) {
                         endMessage = target.label() + " was deleted";
                         return;
+                    }
+                    int added = follow ? openNewInterfaces(dead) : 0;
+                    if (added > 0) {
+                        n += added;
+                        alive += added;
+                        dead = java.util.Arrays.copyOf(dead, n);
+                        fds = arena.allocate(8L * n, 4);
+                        continue; // read the new rings at once
                     }
                     capture.checkDeadline();
                 }
