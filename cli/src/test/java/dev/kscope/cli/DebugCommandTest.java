@@ -134,7 +134,7 @@ class DebugCommandTest {
         }
         var kc = List.of("--kubeconfig", kubeconfig.toString());
         var cases = List.of(
-                new Case(List.of("web", "--context", "nope"), "kscope: context \"nope\" not found in kubeconfig (use one of: mock, down)"),
+                new Case(List.of("web", "--context", "nope"), "kscope: context \"nope\" not found in kubeconfig " + kubeconfig + " (use one of: mock, down)"),
                 new Case(List.of("web", "--profile", "admin"), "kscope: unknown profile 'admin' (use one of: legacy, general, baseline, restricted, netadmin, sysadmin, auto)"),
                 new Case(List.of("web", "--replace"), "kscope: --replace may only be used with --copy-to (add --copy-to NAME)"),
                 new Case(List.of("web", "-t"), "kscope: -i/--stdin is required for containers with -t/--tty=true (add -i)"),
