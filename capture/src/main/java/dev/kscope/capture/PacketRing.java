@@ -192,6 +192,10 @@ final class PacketRing implements AutoCloseable {
         return new long[]{received, dropped};
     }
 
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;

@@ -37,7 +37,6 @@ final class TargetReader implements Runnable {
     // read by other threads (statistics, the interface list) while this one adds interfaces that appear later
     private final List<PacketRing> rings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<InterfaceInfo> infos = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private long ringBytes;
     private Object netnsIdentity;
     private long[][] ifStart;             // per ring: /proc/net/dev {rx+tx packets, rx dropped} at open
     private volatile long[][] ifDelta;    // per ring: since open
@@ -97,7 +96,7 @@ final class TargetReader implements Runnable {
     }
 
     private void open() throws IOException {
-        var where = target.netns() == null ? "the host" : target.label();
+        var where = where();
         if (target.netns() != null) {
             var path = Path.of(target.netns());
             int fd = Libc.open(target.netns(), O_RDONLY | O_CLOEXEC);
@@ -117,7 +116,7 @@ final class TargetReader implements Runnable {
         }
         var all = Libc.interfaces();
         var names = new ArrayList<String>();
-        boolean any = target.interfaces().contains(CaptureTarget.ANY);
+        boolean any = any();
         if (any && target.interfaces().size() > 1) {
             throw new KscopeException("-i any already means every interface of " + where + " (drop the other -i names, or 'any')");
         }
@@ -133,26 +132,34 @@ final class TargetReader implements Runnable {
             }
         }
         var v6 = ipv6Addresses();
-        ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
+        long ringBytes = options.ringBytes(capture.targetCount() * names.size()); // the other targets: assume as many interfaces
         for (var name : names) {
             int index = all.entrySet().stream().filter(e -> e.getValue().equals(name)).findFirst().orElseThrow().getKey();
-            openRing(name, index, v6);
+            openRing(name, index, ringBytes, v6);
         }
         var start = interfaceCounters();
         ifStart = start != null ? start : new long[rings.size()][2];
         ifDelta = new long[rings.size()][2];
     }
 
-    /** Every interface of the namespace, not a list of names: interfaces that appear later are captured too. */
-    private boolean everyInterface() {
-        return target.interfaces().isEmpty() || target.interfaces().contains(CaptureTarget.ANY);
+    /** -i any: every interface, loopback too, none in promiscuous mode. */
+    private boolean any() {
+        return target.interfaces().contains(CaptureTarget.ANY);
     }
 
-    private void openRing(String name, int index, Map<String, List<InterfaceInfo.Address>> v6) {
-        var where = target.netns() == null ? "the host" : target.label();
-        boolean any = target.interfaces().contains(CaptureTarget.ANY);
+    /** Every interface of the namespace, not a list of names: interfaces that appear later are captured too. */
+    private boolean everyInterface() {
+        return target.interfaces().isEmpty() || any();
+    }
+
+    /** The target's namespace, for messages. */
+    private String where() {
+        return target.netns() == null ? "the host" : target.label();
+    }
+
+    private void openRing(String name, int index, long ringBytes, Map<String, List<InterfaceInfo.Address>> v6) {
         // like tcpdump -i any, which cannot be promiscuous: not every interface of a host in promiscuous mode
-        var ring = PacketRing.open(name, index, any ? options.withPromiscuous(false) : options, ringBytes, filters, where);
+        var ring = PacketRing.open(name, index, any() ? options.withPromiscuous(false) : options, ringBytes, filters, where());
         var addresses = new ArrayList<InterfaceInfo.Address>();
         ipv4Address(ring.fd(), name).ifPresent(addresses::add);
         addresses.addAll(v6.getOrDefault(name, List.of()));
@@ -166,17 +173,18 @@ final class TargetReader implements Runnable {
      * too): opened, given the next interface ids and described in the running output. Returns how many.
      */
     private int openNewInterfaces(boolean[] dead) {
-        boolean any = target.interfaces().contains(CaptureTarget.ANY);
         var open = new java.util.HashSet<String>();
-        for (int i = 0; i < rings.size(); i++) if (i >= dead.length || !dead[i]) open.add(rings.get(i).name);
+        for (int i = 0; i < rings.size(); i++) if (!dead[i]) open.add(rings.get(i).name);
         int before = rings.size();
         Map<String, List<InterfaceInfo.Address>> v6 = null;
         for (var e : Libc.interfaces().entrySet()) {
             var name = e.getValue();
-            if (open.contains(name) || !isUp(name, any)) continue;
+            if (open.contains(name) || !isUp(name, any())) continue;
             if (v6 == null) v6 = ipv6Addresses();
             try {
-                openRing(name, e.getKey(), v6);
+                // the budget as if these had been there at the start: shared with the interfaces alive now
+                openRing(name, e.getKey(), options.ringBytes(capture.targetCount() * (open.size() + 1)), v6);
+                open.add(name);
             } catch (RuntimeException gone) {
                 // it went away again, or is not ready: the next look tries again
             }
@@ -226,6 +234,7 @@ final class TargetReader implements Runnable {
                         endMessage = target.label() + " was deleted";
                         return;
                     }
+                    capture.checkDeadline();
                     int added = follow ? openNewInterfaces(dead) : 0;
                     if (added > 0) {
                         n += added;
@@ -234,7 +243,6 @@ final class TargetReader implements Runnable {
                         fds = arena.allocate(8L * n, 4);
                         continue; // read the new rings at once
                     }
-                    capture.checkDeadline();
                 }
                 if (read) continue;
                 out.idle();
@@ -256,6 +264,7 @@ final class TargetReader implements Runnable {
                         synchronized (out) {
                             while (rings.get(i).readBlocks(8, handler) > 0) { /* keep what arrived before */ }
                         }
+                        rings.get(i).close(); // its memory back now (interfaces come and go all day on a node); its counters stay
                         dead[i] = true;
                         alive--;
                         var iface = rings.get(i).name;
@@ -278,6 +287,7 @@ final class TargetReader implements Runnable {
         PacketRing.PacketHandler handler = (ring, ts, seg, off, capLen, origLen, pktType, vlan) ->
                 out.packet(ring.interfaceId, ts, seg, off, capLen, origLen, flags(pktType), vlan, options.snaplen());
         for (var ring : rings) {
+            if (ring.isClosed()) continue; // an interface that went away: read to its end then
             while (ring.readBlocks(8, handler) > 0) { /* until no block is ready */ }
         }
     }
