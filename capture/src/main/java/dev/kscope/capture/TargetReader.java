@@ -87,6 +87,7 @@ final class TargetReader implements Runnable {
             }
             if (!capture.stopping()) loop();
             if (capture.drainOnStop()) drain();
+            else if (endMessage != null) rings.forEach(PacketRing::close); // gone on its own (a pod deleted): memory back now, counters kept
         } catch (Throwable e) {
             endMessage = "capture of " + target.label() + " failed: " + e;
             capture.targetEnded(this, e);
