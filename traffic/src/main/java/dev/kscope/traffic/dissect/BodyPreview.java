@@ -84,10 +84,6 @@ public final class BodyPreview {
         return out.toByteArray();
     }
 
-    static String text(byte[] raw) {
-        return text(raw, raw.length);
-    }
-
     /** The first {@code length} bytes as text if they are (UTF-8 without control characters), else as hex. */
     static String text(byte[] raw, int length) {
         int n = Math.min(length, MAX_SHOWN);

@@ -87,11 +87,13 @@ public final class ByteCumulator {
     /** Whether bytes [from, to) are an RFC 9110 token (a method, a header name). */
     public boolean isToken(int from, int to) {
         if (from >= to) return false;
-        for (int i = start + from; i < start + to; i++) {
-            int c = buf[i];
-            if (c < 0 || !TOKEN[c]) return false;
-        }
+        for (int i = start + from; i < start + to; i++) if (!isTokenChar(buf[i])) return false;
         return true;
+    }
+
+    /** Whether {@code c} may stand in an RFC 9110 token: visible ASCII but the separators. */
+    public static boolean isTokenChar(int c) {
+        return c >= 0 && c < 128 && TOKEN[c];
     }
 
     private static final boolean[] TOKEN = new boolean[128];

@@ -13,7 +13,7 @@ class BodyPreviewTest {
     @Test
     void asciiTextWithLineBreaksIsShownAsIs() {
         var s = "{\n\t\"id\": 1,\r\n \"name\": \"" + "x".repeat(100) + "\"}\n";
-        assertThat(BodyPreview.text(bytes(s))).isEqualTo(s);
+        assertThat(text(bytes(s))).isEqualTo(s);
     }
 
     @Test
@@ -21,16 +21,16 @@ class BodyPreviewTest {
         for (int at = 0; at < 40; at++) {
             var b = bytes("a".repeat(40));
             b[at] = 0x01;
-            assertThat(BodyPreview.text(b)).as("control byte at %d", at).startsWith("(binary) ");
+            assertThat(text(b)).as("control byte at %d", at).startsWith("(binary) ");
         }
     }
 
     @Test
     void utf8TextIsDecodedAndACutCharacterAtTheEndIsDropped() {
         var s = "prix: 12 € — ok " + "é".repeat(30);
-        assertThat(BodyPreview.text(bytes(s))).isEqualTo(s);
+        assertThat(text(bytes(s))).isEqualTo(s);
         var cut = bytes(s + "€");
-        assertThat(BodyPreview.text(java.util.Arrays.copyOf(cut, cut.length - 1))).isEqualTo(s);
+        assertThat(text(java.util.Arrays.copyOf(cut, cut.length - 1))).isEqualTo(s);
     }
 
     @Test
@@ -39,7 +39,7 @@ class BodyPreviewTest {
         new Random(1).nextBytes(b);
         b[0] = (byte) 0xff;
         b[1] = 0x00;
-        var shown = BodyPreview.text(b);
+        var shown = text(b);
         assertThat(shown).startsWith("(binary) ff00").endsWith("...");
         assertThat(shown).hasSize("(binary) ".length() + 128 + 3);
     }
@@ -48,12 +48,12 @@ class BodyPreviewTest {
     void everyPrintableAsciiByteIsText() {
         var b = new byte[0x80 - 0x20];
         for (int i = 0; i < b.length; i++) b[i] = (byte) (0x20 + i);
-        assertThat(BodyPreview.text(b)).isEqualTo(new String(b, StandardCharsets.US_ASCII));
+        assertThat(text(b)).isEqualTo(new String(b, StandardCharsets.US_ASCII));
     }
 
     @Test
     void longTextIsCutAtTheShownLimit() {
-        assertThat(BodyPreview.text(bytes("y".repeat(5000)))).hasSize(BodyPreview.MAX_SHOWN);
+        assertThat(text(bytes("y".repeat(5000)))).hasSize(BodyPreview.MAX_SHOWN);
     }
 
     @Test
@@ -70,6 +70,10 @@ class BodyPreviewTest {
         preview.add(in, 0, z.length);
         assertThat(preview.render("gzip")).isEqualTo("hello, compressed world");
         assertThat(preview.render("br")).startsWith("(" + z.length + "+ bytes, br encoded)");
+    }
+
+    private static String text(byte[] raw) {
+        return BodyPreview.text(raw, raw.length);
     }
 
     private static byte[] bytes(String s) {

@@ -225,10 +225,7 @@ final class Http1Dissector extends PairingDissector<Http1Dissector.Request, Http
 
     private static boolean token(String s) {
         if (s.isEmpty()) return false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) return false;
-        }
+        for (int i = 0; i < s.length(); i++) if (!ByteCumulator.isTokenChar(s.charAt(i))) return false;
         return true;
     }
 
