@@ -74,10 +74,6 @@ public final class PcapFileSource implements CaptureSource {
         return packets;
     }
 
-    public long fileSize() {
-        return size;
-    }
-
     @Override
     public void run(PacketHandler handler) {
         var reader = new CaptureReader(path.toString());
