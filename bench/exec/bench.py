@@ -92,6 +92,20 @@ class Tracer:
         self.err.close()
 
 
+def launch_times(tools, runs, prefix):
+    """Launch to first event in ms, per tool name: the tools launched in turn, `runs` rounds, so load hits all alike."""
+    times = {}
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        for i in range(runs):
+            for t in tools:
+                t.start(os.path.join(tmp, f"{t.name}-{i}.out"))
+                try:
+                    times.setdefault(t.name, []).append(t.wait_ready() * 1e3)
+                finally:
+                    t.stop()
+    return times
+
+
 def run_storm(gen, workers, seconds):
     return int(sh(gen, str(workers), str(seconds)).strip())
 

@@ -5,10 +5,10 @@ Usage (root): bench/exec/launch.py [--runs 7] [--kscope kscope]
 Each launch starts the tracer and fires a marker exec every 2 ms until one shows in its output (bench.py's method);
 prints every launch, the median of each tool and the ratio.
 """
-import argparse, os, statistics, sys, tempfile
+import argparse, os, statistics, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Tracer, tracers  # noqa: E402
+from bench import launch_times, tracers  # noqa: E402
 
 
 def main():
@@ -18,15 +18,7 @@ def main():
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("launch.py: run as root (tracers need CAP_BPF)")
-    times = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(a.runs):
-            for t in tracers(a.kscope):
-                t.start(os.path.join(tmp, f"{t.name}-{i}.out"))
-                try:
-                    times.setdefault(t.name, []).append(t.wait_ready() * 1e3)
-                finally:
-                    t.stop()
+    times = launch_times(tracers(a.kscope), a.runs, "exec-launch-")
     for name, ms in times.items():
         print(f"{name:9} launch→first event ms: median {statistics.median(ms):4.0f}  runs {' '.join(f'{x:.0f}' for x in ms)}")
     k, b = statistics.median(times["kscope"]), statistics.median(times["bpftrace"])

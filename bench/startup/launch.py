@@ -4,10 +4,10 @@ bpftrace ...) so that the machine's load changes hit all three alike. bench/exec
 
 Usage (root): bench/startup/launch.py [--runs 9] BEFORE_KSCOPE AFTER_KSCOPE
 """
-import argparse, os, statistics, sys, tempfile
+import argparse, os, statistics, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exec"))
-from bench import Tracer, tracers  # noqa: E402
+from bench import launch_times, tracers  # noqa: E402
 
 
 def main():
@@ -21,15 +21,7 @@ def main():
     before, bpftrace = tracers(a.before)
     after = tracers(a.after)[0]
     before.name, after.name = "before", "after"
-    times = {}
-    with tempfile.TemporaryDirectory(prefix="start-launch-") as tmp:
-        for i in range(a.runs):
-            for t in (before, after, bpftrace):
-                t.start(os.path.join(tmp, f"{t.name}-{i}.out"))
-                try:
-                    times.setdefault(t.name, []).append(t.wait_ready() * 1e3)
-                finally:
-                    t.stop()
+    times = launch_times((before, after, bpftrace), a.runs, "start-launch-")
     for name, ms in times.items():
         print(f"{name:9} launch->first event ms: median {statistics.median(ms):4.0f}  runs {' '.join(f'{x:.0f}' for x in ms)}")
     b = statistics.median(times["bpftrace"])
