@@ -273,7 +273,15 @@ class RealKafkaTest {
             // Produce v13 names topics by id only: the names come from the CreateTopics and Metadata responses.
             for (var c : List.of("none", "zstd")) {
                 var topic = c.equals("none") ? ORDERS : PAYMENTS;
-                var producer = ms.stream().filter(m -> kafka(m).get("client_id").equals("kfk-producer-" + c)).toList();
+                var calls = ms.stream().filter(m -> kafka(m).get("client_id").equals("kfk-producer-" + c)).toList();
+                // Whether the producer's sender thread first asks for the metadata of no topic depends on its timing,
+                // not on kscope: such a call must read as that (no topic, no partition, no error), and is checked apart.
+                var topicless = calls.stream().filter(m -> m.summary().equals("Metadata v13")).toList();
+                assertThat(topicless).hasSizeLessThanOrEqualTo(1).allSatisfy(m -> {
+                    assertThat(kafka(m)).containsEntry("partitions", 0L);
+                    assertThat(m.status()).isEqualTo("NONE");
+                });
+                var producer = calls.stream().filter(m -> !topicless.contains(m)).toList();
                 assertThat(producer).extracting(Message::summary, m -> kafka(m).get("partitions")).containsExactly(
                         tuple("ApiVersions v5", null), // bootstrap connection
                         tuple("Metadata v13 " + topic, c.equals("none") ? 2L : 1L),
