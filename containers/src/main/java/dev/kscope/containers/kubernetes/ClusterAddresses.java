@@ -303,7 +303,7 @@ public final class ClusterAddresses implements AutoCloseable {
             else warnOnce("Kubernetes API at " + apiUrl + " stopped answering (" + kind.resource + ": "
                     + cause(t) + "): names stay as last seen until it is back");
             settle.run();
-            return true; // keep retrying, with the informer's back-off
+            return !closed; // keep retrying, with the informer's back-off, until the index is closed
         });
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -565,6 +565,16 @@ public final class ClusterAddresses implements AutoCloseable {
         if (lister != null) lister.interrupt();
         if (watchdog != null) watchdog.shutdownNow();
         for (var informer : informers.values()) informer.stop();
+        for (var informer : informers.values()) { // closed means done: no list or watch of ours outlives this call
+            try {
+                informer.stopped().toCompletableFuture().get(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // stopped with an error, or slowly: it is stopping either way
+            }
+        }
         if (http != null) http.close();
         if (ownsClient && client != null) client.close();
     }
